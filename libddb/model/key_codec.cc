@@ -153,6 +153,18 @@ std::string EncodeItemKey(const AttributeValue& pk, const AttributeValue* sk) {
   return out;
 }
 
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty()) {
+    if (static_cast<unsigned char>(out.back()) != 0xff) {
+      out.back() = static_cast<char>(static_cast<unsigned char>(out.back()) + 1);
+      return out;
+    }
+    out.pop_back();
+  }
+  return out;
+}
+
 Result<DecodedItemKey> DecodeItemKey(std::string_view key, AttrType pk_type,
                                      std::optional<AttrType> sk_type) {
   if (key.size() < 8) return Corrupt("too short");

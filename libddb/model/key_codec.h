@@ -44,6 +44,10 @@ std::string EncodePartitionPrefix(const AttributeValue& pk);
 // `sk` is null for tables without a sort key.
 std::string EncodeItemKey(const AttributeValue& pk, const AttributeValue* sk);
 
+// The smallest string greater than every string starting with `prefix`: the exclusive end of
+// a range scan over the prefix. Empty (no upper bound) if the prefix is all 0xff bytes.
+std::string PrefixSuccessor(std::string_view prefix);
+
 struct DecodedItemKey {
   uint64_t hash;
   AttributeValue pk;

@@ -132,3 +132,20 @@ TEST(KeyCodecTest, CorruptKeysAreRejected) {
 
 }  // namespace
 }  // namespace ddb
+
+namespace ddb {
+namespace {
+
+TEST(KeyCodecTest, PrefixSuccessorBoundsAPrefixScan) {
+  EXPECT_EQ(PrefixSuccessor("abc"), "abd");
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff\xff", 3)), "b");
+  EXPECT_EQ(PrefixSuccessor(std::string("\xff\xff", 2)), "");
+  EXPECT_EQ(PrefixSuccessor(""), "");
+  // Every key with the prefix sorts below the successor.
+  const std::string prefix = EncodePartitionPrefix(AttributeValue::S("p"));
+  AttributeValue sk = AttributeValue::B(std::string(8, '\xff'));
+  EXPECT_LT(EncodeItemKey(AttributeValue::S("p"), &sk), PrefixSuccessor(prefix));
+}
+
+}  // namespace
+}  // namespace ddb

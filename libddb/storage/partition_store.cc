@@ -1,0 +1,242 @@
+#include "libddb/storage/partition_store.h"
+
+#include <leveldb/cache.h>
+#include <spdlog/spdlog.h>
+
+#include "libddb/core/coding.h"
+#include "libddb/core/crc32c.h"
+#include "libddb/model/item_codec.h"
+#include "libddb/model/item_size.h"
+
+namespace ddb::storage {
+
+namespace {
+
+constexpr char kMetaPrefix = '\x01';
+constexpr char kItemPrefix = '\x02';
+constexpr std::string_view kAppliedIndex = "applied_index";
+constexpr std::string_view kItemCount = "item_count";
+constexpr std::string_view kItemBytes = "item_bytes";
+constexpr std::string_view kClean = "clean";
+
+std::string MetaKey(std::string_view name) {
+  std::string k(1, kMetaPrefix);
+  k += name;
+  return k;
+}
+
+std::string ItemKey(std::string_view key) {
+  std::string k(1, kItemPrefix);
+  k += key;
+  return k;
+}
+
+std::string EncodeMeta(uint64_t v) {
+  std::string out;
+  PutFixed64BE(&out, v);
+  PutFixed32LE(&out, crc32c::Mask(crc32c::Value(out)));
+  return out;
+}
+
+Result<uint64_t> DecodeMeta(std::string_view name, std::string_view value) {
+  if (value.size() != 12 ||
+      crc32c::Unmask(DecodeFixed32LE(value.data() + 8)) != crc32c::Value(value.data(), 8)) {
+    return Status::Corruption("partition store: metadata '" + std::string(name) + "' is damaged");
+  }
+  return DecodeFixed64BE(value.data());
+}
+
+Status FromLevelDB(const leveldb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption("leveldb: " + s.ToString());
+  return Status::IOError("leveldb: " + s.ToString());
+}
+
+}  // namespace
+
+void StoreBatch::Put(std::string_view item_key, const Item& item) {
+  batch_.Put(ItemKey(item_key), EncodeItem(item));
+}
+
+void StoreBatch::Delete(std::string_view item_key) { batch_.Delete(ItemKey(item_key)); }
+
+void StoreBatch::SetAppliedIndex(uint64_t index) {
+  applied_index_ = index;
+  batch_.Put(MetaKey(kAppliedIndex), EncodeMeta(index));
+}
+
+void StoreBatch::AddStats(int64_t items, int64_t bytes) {
+  item_delta_ += items;
+  byte_delta_ += bytes;
+}
+
+ItemIterator::ItemIterator(std::unique_ptr<leveldb::Iterator> it, std::string start,
+                           std::string end, bool reverse)
+    : it_(std::move(it)), start_(std::move(start)), end_(std::move(end)), reverse_(reverse) {
+  if (reverse_) {
+    if (end_.empty()) {
+      it_->Seek(std::string(1, static_cast<char>(kItemPrefix + 1)));
+      if (it_->Valid()) {
+        it_->Prev();
+      } else {
+        it_->SeekToLast();
+      }
+    } else {
+      it_->Seek(end_);
+      if (it_->Valid()) {
+        it_->Prev();
+      } else {
+        it_->SeekToLast();
+      }
+    }
+  } else {
+    it_->Seek(start_);
+  }
+  Settle();
+}
+
+void ItemIterator::Settle() {
+  valid_ = false;
+  if (!it_->Valid()) return;
+  leveldb::Slice k = it_->key();
+  std::string_view key(k.data(), k.size());
+  if (reverse_) {
+    if (key < std::string_view(start_)) return;
+  } else {
+    const std::string_view upper = end_.empty() ? std::string_view("\x03", 1) : std::string_view(end_);
+    if (key >= upper) return;
+  }
+  if (key.empty() || key[0] != kItemPrefix) return;
+  key_ = key.substr(1);
+  valid_ = true;
+}
+
+Result<Item> ItemIterator::item() const {
+  leveldb::Slice v = it_->value();
+  return DecodeItem(std::string_view(v.data(), v.size()));
+}
+
+size_t ItemIterator::value_size() const { return it_->value().size(); }
+
+void ItemIterator::Next() {
+  if (reverse_) {
+    it_->Prev();
+  } else {
+    it_->Next();
+  }
+  Settle();
+}
+
+Status ItemIterator::status() const { return FromLevelDB(it_->status()); }
+
+PartitionStore::PartitionStore(std::unique_ptr<leveldb::DB> db,
+                               std::unique_ptr<leveldb::Cache> cache, bool sync)
+    : cache_(std::move(cache)), db_(std::move(db)), sync_(sync) {}
+
+Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& dir,
+                                                             const StoreOptions& options) {
+  std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
+  leveldb::Options lo;
+  lo.create_if_missing = options.create_if_missing;
+  lo.paranoid_checks = true;
+  lo.block_cache = cache.get();
+  lo.write_buffer_size = options.write_buffer_bytes;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(lo, dir, &raw);
+  if (!s.ok()) return FromLevelDB(s).WithContext("opening " + dir);
+  std::unique_ptr<PartitionStore> store(
+      new PartitionStore(std::unique_ptr<leveldb::DB>(raw), std::move(cache), !options.TEST_no_sync));
+  DDB_RETURN_IF_ERROR(store->LoadMetadata());
+  return store;
+}
+
+Status PartitionStore::LoadMetadata() {
+  auto read = [this](std::string_view name, uint64_t* out) -> Result<bool> {
+    std::string value;
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), MetaKey(name), &value);
+    if (s.IsNotFound()) return false;
+    if (!s.ok()) return FromLevelDB(s);
+    DDB_ASSIGN_OR_RETURN(*out, DecodeMeta(name, value));
+    return true;
+  };
+  uint64_t v = 0;
+  DDB_ASSIGN_OR_RETURN(bool have_index, read(kAppliedIndex, &v));
+  if (have_index) applied_index_ = v;
+  DDB_ASSIGN_OR_RETURN(bool clean, read(kClean, &v));
+  uint64_t count = 0, bytes = 0;
+  DDB_ASSIGN_OR_RETURN(bool have_count, read(kItemCount, &count));
+  DDB_ASSIGN_OR_RETURN(bool have_bytes, read(kItemBytes, &bytes));
+  if (clean && have_count && have_bytes) {
+    item_count_ = static_cast<int64_t>(count);
+    item_bytes_ = static_cast<int64_t>(bytes);
+    return Status::OK();
+  }
+  return Recount();
+}
+
+Status PartitionStore::Recount() {
+  int64_t count = 0, bytes = 0;
+  std::unique_ptr<ItemIterator> it = NewIterator("", "");
+  for (; it->Valid(); it->Next()) {
+    DDB_ASSIGN_OR_RETURN(Item item, it->item());  // also proves every item decodes
+    ++count;
+    bytes += static_cast<int64_t>(ItemSize(item));
+  }
+  DDB_RETURN_IF_ERROR(it->status());
+  item_count_ = count;
+  item_bytes_ = bytes;
+  if (count > 0) spdlog::info("partition store: recounted {} items, {} bytes", count, bytes);
+  return Status::OK();
+}
+
+PartitionStore::~PartitionStore() {
+  leveldb::WriteBatch batch;
+  batch.Put(MetaKey(kItemCount), EncodeMeta(static_cast<uint64_t>(item_count_.load())));
+  batch.Put(MetaKey(kItemBytes), EncodeMeta(static_cast<uint64_t>(item_bytes_.load())));
+  batch.Put(MetaKey(kClean), EncodeMeta(1));
+  leveldb::WriteOptions wo;
+  wo.sync = sync_;
+  leveldb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) spdlog::error("partition store: saving statistics failed: {}", s.ToString());
+}
+
+Result<std::optional<Item>> PartitionStore::Get(std::string_view item_key) const {
+  std::string value;
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), ItemKey(item_key), &value);
+  if (s.IsNotFound()) return std::optional<Item>();
+  if (!s.ok()) return FromLevelDB(s);
+  DDB_ASSIGN_OR_RETURN(Item item, DecodeItem(value));
+  return std::optional<Item>(std::move(item));
+}
+
+Status PartitionStore::Write(StoreBatch* batch) {
+  if (!dirty_.exchange(true)) {
+    // The first write after opening removes the clean marker, so that a crash from here on
+    // makes the next Open() recount the statistics.
+    batch->batch_.Delete(MetaKey(kClean));
+  }
+  leveldb::WriteOptions wo;
+  wo.sync = sync_;
+  DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(wo, &batch->batch_)));
+  if (batch->applied_index_.has_value()) {
+    uint64_t current = applied_index_.load();
+    while (*batch->applied_index_ > current &&
+           !applied_index_.compare_exchange_weak(current, *batch->applied_index_)) {
+    }
+  }
+  item_count_ += batch->item_delta_;
+  item_bytes_ += batch->byte_delta_;
+  return Status::OK();
+}
+
+std::unique_ptr<ItemIterator> PartitionStore::NewIterator(std::string_view start,
+                                                          std::string_view end,
+                                                          bool reverse) const {
+  leveldb::ReadOptions ro;
+  ro.fill_cache = true;
+  return std::unique_ptr<ItemIterator>(new ItemIterator(
+      std::unique_ptr<leveldb::Iterator>(db_->NewIterator(ro)), ItemKey(start),
+      end.empty() ? std::string() : ItemKey(end), reverse));
+}
+
+}  // namespace ddb::storage

@@ -1,0 +1,132 @@
+// PartitionStore: the LevelDB database of one partition replica (DESIGN.md section 5).
+//
+// Layout of the keys inside the database:
+//   0x01 <name>       metadata (applied log index, statistics, clean-shutdown marker); each
+//                     value is a fixed64 followed by its masked CRC-32C
+//   0x02 <item key>   an item, under its order-preserving key (key_codec.h), encoded by
+//                     item_codec.h (versioned and checksummed)
+// Later layers add local-index entries and stream records under further prefixes.
+//
+// Durability: every Write() is synced to disk before it returns; concurrent writers are
+// grouped by LevelDB into one log write and one fsync (its writer queue), so durability costs
+// one fsync per group, not per request. The applied index travels in the same batch as the
+// data it covers, atomically.
+//
+// Statistics (item count and item bytes by DynamoDB's size rules, for DescribeTable's
+// ItemCount and TableSizeBytes) are kept in memory and
+// persisted at Close(); a store that was not closed cleanly recounts them when opened.
+//
+// Thread-safety: all methods may be called concurrently. Read-modify-write sequences on one
+// item must be serialized by the caller (the node locks item keys).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <leveldb/db.h>
+#include <leveldb/write_batch.h>
+
+#include "libddb/core/result.h"
+#include "libddb/model/attribute_value.h"
+
+namespace ddb::storage {
+
+struct StoreOptions {
+  bool create_if_missing = true;
+  size_t block_cache_bytes = 32 << 20;
+  size_t write_buffer_bytes = 8 << 20;
+  // Tests only: skip fsync. Never set in a daemon.
+  bool TEST_no_sync = false;
+};
+
+// A set of changes applied atomically by PartitionStore::Write.
+class StoreBatch {
+ public:
+  void Put(std::string_view item_key, const Item& item);
+  void Delete(std::string_view item_key);
+  void SetAppliedIndex(uint64_t index);
+  // Changes to the statistics that this batch makes (+1 item and its size for an insert,
+  // the size difference for an overwrite, -1 and -size for a delete).
+  void AddStats(int64_t items, int64_t bytes);
+
+ private:
+  friend class PartitionStore;
+  leveldb::WriteBatch batch_;
+  std::optional<uint64_t> applied_index_;
+  int64_t item_delta_ = 0;
+  int64_t byte_delta_ = 0;
+};
+
+// Iterates over items in key order (or reverse), within [start, end).
+class ItemIterator {
+ public:
+  bool Valid() const { return valid_; }
+  // The item key (without the store's internal prefix). REQUIRES: Valid().
+  std::string_view key() const { return key_; }
+  // Decodes the current item; Corruption if it is damaged. REQUIRES: Valid().
+  Result<Item> item() const;
+  // The encoded size of the current value, cheap (no decoding).
+  size_t value_size() const;
+  void Next();
+  // OK, or the error that ended the iteration early.
+  Status status() const;
+
+ private:
+  friend class PartitionStore;
+  ItemIterator(std::unique_ptr<leveldb::Iterator> it, std::string start, std::string end,
+               bool reverse);
+  void Settle();
+
+  std::unique_ptr<leveldb::Iterator> it_;
+  std::string start_, end_;  // internal keys (prefixed)
+  bool reverse_;
+  bool valid_ = false;
+  std::string_view key_;
+};
+
+class PartitionStore {
+ public:
+  // Opens (creating if asked) the store in `dir`. Fails if another process holds it.
+  static Result<std::unique_ptr<PartitionStore>> Open(const std::string& dir,
+                                                      const StoreOptions& options = {});
+  // Persists the statistics and the clean-shutdown marker.
+  ~PartitionStore();
+  PartitionStore(const PartitionStore&) = delete;
+  PartitionStore& operator=(const PartitionStore&) = delete;
+
+  // The item under `item_key`, or nullopt. Corruption if the stored bytes are damaged.
+  Result<std::optional<Item>> Get(std::string_view item_key) const;
+
+  // Applies the batch atomically and durably (synced) before returning.
+  Status Write(StoreBatch* batch);
+
+  // Items with start <= key < end (an empty end: no upper bound), ascending or descending.
+  std::unique_ptr<ItemIterator> NewIterator(std::string_view start, std::string_view end,
+                                            bool reverse = false) const;
+
+  uint64_t applied_index() const { return applied_index_.load(); }
+  int64_t item_count() const { return item_count_.load(); }
+  int64_t item_bytes() const { return item_bytes_.load(); }
+
+ private:
+  PartitionStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
+                 bool sync);
+  Status LoadMetadata();
+  Status Recount();
+
+  // Fixed at construction.
+  std::unique_ptr<leveldb::Cache> cache_;  // outlives db_ (declared first, destroyed last)
+  std::unique_ptr<leveldb::DB> db_;
+  const bool sync_;
+
+  std::atomic<uint64_t> applied_index_{0};
+  std::atomic<int64_t> item_count_{0};
+  std::atomic<int64_t> item_bytes_{0};
+  std::atomic<bool> dirty_{false};  // the clean marker has been removed on disk
+};
+
+}  // namespace ddb::storage
