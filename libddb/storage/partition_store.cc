@@ -74,20 +74,12 @@ ItemIterator::ItemIterator(std::unique_ptr<leveldb::Iterator> it, std::string st
                            std::string end, bool reverse)
     : it_(std::move(it)), start_(std::move(start)), end_(std::move(end)), reverse_(reverse) {
   if (reverse_) {
-    if (end_.empty()) {
-      it_->Seek(std::string(1, static_cast<char>(kItemPrefix + 1)));
-      if (it_->Valid()) {
-        it_->Prev();
-      } else {
-        it_->SeekToLast();
-      }
+    // The last key below the end: seek to the end (or past every item) and step back.
+    it_->Seek(end_.empty() ? std::string(1, static_cast<char>(kItemPrefix + 1)) : end_);
+    if (it_->Valid()) {
+      it_->Prev();
     } else {
-      it_->Seek(end_);
-      if (it_->Valid()) {
-        it_->Prev();
-      } else {
-        it_->SeekToLast();
-      }
+      it_->SeekToLast();
     }
   } else {
     it_->Seek(start_);
