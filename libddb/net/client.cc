@@ -1,0 +1,103 @@
+#include "libddb/net/client.h"
+
+#include <thread>
+
+namespace ddb::net {
+
+namespace {
+
+uint64_t UnixMicrosAt(std::chrono::steady_clock::time_point when) {
+  auto remaining = when - std::chrono::steady_clock::now();
+  auto wall = std::chrono::system_clock::now() + remaining;
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(wall.time_since_epoch()).count());
+}
+
+}  // namespace
+
+Client::Client(std::string address)
+    : address_(std::move(address)), next_id_(std::random_device{}()), rng_(std::random_device{}()) {}
+
+Client::~Client() {
+  socket_.reset();
+  context_.close();
+}
+
+Result<std::unique_ptr<Client>> Client::Connect(const std::string& address) {
+  std::unique_ptr<Client> client(new Client(address));
+  DDB_RETURN_IF_ERROR(client->Reconnect());
+  return client;
+}
+
+Status Client::Reconnect() {
+  try {
+    socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+    socket_->set(zmq::sockopt::linger, 0);
+    socket_->connect(address_);
+    return Status::OK();
+  } catch (const zmq::error_t& e) {
+    return Status::IOError("cannot connect to " + address_ + ": " + e.what());
+  }
+}
+
+Result<proto::ResponseEnvelope> Client::Attempt(const proto::RequestEnvelope& request,
+                                                std::chrono::steady_clock::time_point deadline) {
+  try {
+    const std::string frame = proto::EncodeRequest(request);
+    // DEALER to REP: an empty delimiter frame first.
+    socket_->send(zmq::message_t(), zmq::send_flags::sndmore);
+    socket_->send(zmq::buffer(frame), zmq::send_flags::none);
+    for (;;) {
+      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (remaining.count() <= 0) break;
+      zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, remaining);
+      if ((item.revents & ZMQ_POLLIN) == 0) continue;
+      zmq::message_t delimiter, body;
+      if (!socket_->recv(delimiter, zmq::recv_flags::none)) continue;
+      if (!delimiter.more() || !socket_->recv(body, zmq::recv_flags::none)) continue;
+      Result<proto::ResponseEnvelope> response = proto::DecodeResponse(
+          std::string_view(static_cast<const char*>(body.data()), body.size()));
+      if (!response.ok()) return response.status();
+      if (response->id != request.id) continue;  // a late answer to an earlier attempt
+      return response;
+    }
+  } catch (const zmq::error_t& e) {
+    return Status::IOError("talking to " + address_ + ": " + e.what());
+  }
+  // No answer: drop the socket so a late reply cannot be mistaken for a later call's.
+  DDB_RETURN_IF_ERROR(Reconnect());
+  return Status(Code::kServiceUnavailable, "no response from " + address_ + " in time");
+}
+
+Result<std::string> Client::Call(const std::string& operation, const std::string& body,
+                                 const CallOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  proto::RequestEnvelope request;
+  request.operation = operation;
+  request.body = body;
+  request.deadline_unix_micros = UnixMicrosAt(deadline);
+  std::chrono::milliseconds backoff(25);
+  Status last;
+  for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
+    request.id = next_id_++;
+    Result<proto::ResponseEnvelope> response = Attempt(request, deadline);
+    if (response.ok()) {
+      if (response->status.ok()) return std::move(response->body);
+      last = response->status;
+    } else {
+      last = response.status();
+    }
+    if (!last.IsRetryable() || std::chrono::steady_clock::now() >= deadline) break;
+    // Full jitter: sleep a random time up to the backoff, then double it.
+    std::uniform_int_distribution<int64_t> jitter(0, backoff.count());
+    auto sleep = std::chrono::milliseconds(jitter(rng_));
+    if (std::chrono::steady_clock::now() + sleep >= deadline) break;
+    std::this_thread::sleep_for(sleep);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+  }
+  return last;
+}
+
+}  // namespace ddb::net

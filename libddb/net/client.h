@@ -1,0 +1,54 @@
+// Client: sends requests to a ddb node over ZeroMQ and waits for their responses.
+//
+// Every call has a deadline, carried in the request so that the node can skip work nobody
+// waits for. Retryable errors (throttling, InternalServerError, ServiceUnavailable) are
+// retried with jittered exponential backoff until the deadline; a node that does not answer
+// in time yields ServiceUnavailable. A timed-out request may still have been applied.
+//
+// Thread-safety: not thread-safe (one ZeroMQ socket); use one Client per thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <random>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "libddb/core/result.h"
+#include "libddb/proto/codec.h"
+
+namespace ddb::net {
+
+struct CallOptions {
+  std::chrono::milliseconds timeout{10000};  // whole call, retries included
+  int max_attempts = 5;
+};
+
+class Client {
+ public:
+  // Connects (lazily, as ZeroMQ does) to the node at `address`.
+  static Result<std::unique_ptr<Client>> Connect(const std::string& address);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends `operation` with its DynamoDB JSON `body`; returns the response body, or the
+  // error the node answered with.
+  Result<std::string> Call(const std::string& operation, const std::string& body,
+                           const CallOptions& options = {});
+
+ private:
+  Client(std::string address);
+  Status Reconnect();
+  Result<proto::ResponseEnvelope> Attempt(const proto::RequestEnvelope& request,
+                                          std::chrono::steady_clock::time_point deadline);
+
+  const std::string address_;
+  zmq::context_t context_;
+  std::unique_ptr<zmq::socket_t> socket_;
+  uint64_t next_id_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace ddb::net

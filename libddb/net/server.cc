@@ -1,0 +1,95 @@
+#include "libddb/net/server.h"
+
+#include <atomic>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+namespace ddb::net {
+
+namespace {
+
+uint64_t NowUnixMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+std::atomic<uint64_t> g_server_seq{0};
+
+}  // namespace
+
+Server::Server(Handler handler, int workers) : handler_(std::move(handler)), workers_(workers) {}
+
+Server::~Server() { Stop(); }
+
+Result<std::string> Server::Start(const std::string& address) {
+  try {  // cppzmq reports failures by throwing; they stay inside this layer
+    frontend_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
+    frontend_->set(zmq::sockopt::linger, 0);
+    frontend_->bind(address);
+    std::string bound = frontend_->get(zmq::sockopt::last_endpoint);
+    backend_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+    backend_address_ = "inproc://ddb-workers-" + std::to_string(g_server_seq.fetch_add(1));
+    backend_->bind(backend_address_);
+    for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { Work(); });
+    proxy_ = std::thread([this] { Proxy(); });
+    running_ = true;
+    return bound;
+  } catch (const zmq::error_t& e) {
+    return Status::IOError("cannot listen on " + address + ": " + e.what());
+  }
+}
+
+void Server::Proxy() {
+  try {
+    zmq::proxy(*frontend_, *backend_);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != ETERM) spdlog::error("server proxy stopped: {}", e.what());
+  }
+}
+
+void Server::Work() {
+  try {
+    zmq::socket_t socket(context_, zmq::socket_type::rep);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.connect(backend_address_);
+    for (;;) {
+      zmq::message_t message;
+      if (!socket.recv(message, zmq::recv_flags::none)) continue;
+      std::string_view frame(static_cast<const char*>(message.data()), message.size());
+      proto::ResponseEnvelope response;
+      Result<proto::RequestEnvelope> request = proto::DecodeRequest(frame);
+      if (!request.ok()) {
+        response.status = request.status();
+      } else {
+        response.id = request->id;
+        if (request->deadline_unix_micros != 0 && NowUnixMicros() > request->deadline_unix_micros) {
+          // The client has stopped waiting; still answer, as REP must, but do no work.
+          response.status = Status(Code::kServiceUnavailable, "request deadline passed");
+        } else {
+          response = handler_(*request);
+          response.id = request->id;
+        }
+      }
+      std::string out = proto::EncodeResponse(response);
+      socket.send(zmq::buffer(out), zmq::send_flags::none);
+    }
+  } catch (const zmq::error_t& e) {
+    if (e.num() != ETERM) spdlog::error("server worker stopped: {}", e.what());
+  }
+}
+
+void Server::Stop() {
+  if (!running_) return;
+  running_ = false;
+  context_.shutdown();  // unblocks the proxy and every worker with ETERM
+  if (proxy_.joinable()) proxy_.join();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+  frontend_.reset();
+  backend_.reset();
+  context_.close();
+}
+
+}  // namespace ddb::net

@@ -1,0 +1,40 @@
+// Encoding of the Cap'n Proto messages of messages.capnp into checksummed frames.
+//
+// Frame: "DDB1" | fixed32le masked CRC-32C of the rest | Cap'n Proto message (flat array).
+// Decoding never trusts the bytes: the magic, the checksum, and Cap'n Proto's own bounds and
+// traversal limits are checked, and a bad frame is a SerializationException, never a crash.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "libddb/core/result.h"
+
+namespace ddb::proto {
+
+struct RequestEnvelope {
+  uint64_t id = 0;
+  uint64_t deadline_unix_micros = 0;  // 0: no deadline
+  std::string operation;
+  std::string body;
+};
+
+struct ResponseEnvelope {
+  uint64_t id = 0;
+  Status status;     // OK, or the error the request ended with
+  std::string body;  // when OK
+};
+
+// Largest frame accepted (a 16 MB BatchWriteItem response has room).
+inline constexpr size_t kMaxFrameBytes = 64u << 20;
+
+std::string EncodeRequest(const RequestEnvelope& request);
+Result<RequestEnvelope> DecodeRequest(std::string_view frame);
+
+std::string EncodeResponse(const ResponseEnvelope& response);
+Result<ResponseEnvelope> DecodeResponse(std::string_view frame);
+
+}  // namespace ddb::proto

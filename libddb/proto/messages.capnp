@@ -1,0 +1,30 @@
+# Messages between ddb processes (DESIGN.md section 7).
+#
+# A client request carries a DynamoDB operation with its body in the DynamoDB JSON API's own
+# shape, so the ddb-* commands and ddb-gateway share one request path and one set of
+# semantics with the HTTP API. Each message travels in one ZeroMQ frame behind a small header
+# with a CRC-32C (see codec.h).
+@0xb29188fa40402e46;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("ddb::proto::schema");
+
+struct Request {
+  id @0 :UInt64;                  # chosen by the client, echoed in the response
+  deadlineUnixMicros @1 :UInt64;  # absolute wall-clock deadline; 0 = none
+  operation @2 :Text;             # "PutItem", "Query", ...
+  body @3 :Data;                  # the request, DynamoDB JSON
+}
+
+struct Response {
+  id @0 :UInt64;
+  union {
+    body @1 :Data;                # the response, DynamoDB JSON
+    error @2 :Error;
+  }
+}
+
+struct Error {
+  name @0 :Text;                  # DynamoDB's exception name, "ValidationException", ...
+  message @1 :Text;
+}

@@ -1,0 +1,133 @@
+// Server and Client over real ZeroMQ sockets on loopback: round trips, concurrency,
+// deadlines, retries and malformed frames.
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <zmq.hpp>
+
+#include "libddb/net/client.h"
+#include "libddb/net/server.h"
+
+namespace ddb::net {
+namespace {
+
+proto::ResponseEnvelope Echo(const proto::RequestEnvelope& r) {
+  proto::ResponseEnvelope out;
+  if (r.operation == "Fail") {
+    out.status = Status::Validation("bad: " + r.body);
+  } else if (r.operation == "Sleep") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(r.body)));
+    out.body = "slept";
+  } else {
+    out.body = r.operation + ":" + r.body;
+  }
+  return out;
+}
+
+TEST(NetTest, RoundTripAndErrors) {
+  Server server(Echo, 2);
+  Result<std::string> address = server.Start("tcp://127.0.0.1:*");
+  ASSERT_TRUE(address.ok()) << address.status().ToString();
+  auto client = Client::Connect(*address);
+  ASSERT_TRUE(client.ok());
+  Result<std::string> r = (*client)->Call("PutItem", "{\"a\":1}");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "PutItem:{\"a\":1}");
+  r = (*client)->Call("Fail", "x");
+  EXPECT_EQ(r.status().ToString(), "ValidationException: bad: x");
+}
+
+TEST(NetTest, ConcurrentClients) {
+  Server server(Echo, 4);
+  std::string address = *server.Start("tcp://127.0.0.1:*");
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = Client::Connect(address);
+      for (int i = 0; i < 200; ++i) {
+        std::string body = std::to_string(t) + "/" + std::to_string(i);
+        Result<std::string> r = (*client)->Call("Op", body);
+        if (r.ok() && *r == "Op:" + body) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8 * 200);
+}
+
+TEST(NetTest, DeadlineAndLateAnswers) {
+  Server server(Echo, 2);
+  std::string address = *server.Start("tcp://127.0.0.1:*");
+  auto client = Client::Connect(address);
+  CallOptions quick;
+  quick.timeout = std::chrono::milliseconds(100);
+  auto start = std::chrono::steady_clock::now();
+  Result<std::string> r = (*client)->Call("Sleep", "400", quick);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.status().code(), Code::kServiceUnavailable) << r.status().ToString();
+  EXPECT_LT(took, std::chrono::milliseconds(350));
+  // The late answer to the first call is never taken for the next call's.
+  r = (*client)->Call("Op", "next");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "Op:next");
+}
+
+TEST(NetTest, NoServerTimesOut) {
+  auto client = Client::Connect("tcp://127.0.0.1:1");  // nothing listens there
+  CallOptions quick;
+  quick.timeout = std::chrono::milliseconds(150);
+  Result<std::string> r = (*client)->Call("Op", "x", quick);
+  EXPECT_EQ(r.status().code(), Code::kServiceUnavailable);
+}
+
+TEST(NetTest, RetryableErrorsAreRetried) {
+  std::atomic<int> calls{0};
+  Server server(
+      [&](const proto::RequestEnvelope&) {
+        proto::ResponseEnvelope out;
+        if (calls.fetch_add(1) < 2) {
+          out.status = Status(Code::kProvisionedThroughputExceeded, "slow down");
+        } else {
+          out.body = "done";
+        }
+        return out;
+      },
+      1);
+  std::string address = *server.Start("tcp://127.0.0.1:*");
+  auto client = Client::Connect(address);
+  Result<std::string> r = (*client)->Call("Op", "x");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(calls.load(), 3);
+}
+
+TEST(NetTest, MalformedFrameGetsSerializationError) {
+  Server server(Echo, 1);
+  std::string address = *server.Start("tcp://127.0.0.1:*");
+  zmq::context_t ctx;
+  zmq::socket_t raw(ctx, zmq::socket_type::req);
+  raw.set(zmq::sockopt::linger, 0);
+  raw.connect(address);
+  raw.send(zmq::str_buffer("not a ddb frame"), zmq::send_flags::none);
+  zmq::message_t reply;
+  ASSERT_TRUE(raw.recv(reply, zmq::recv_flags::none));
+  Result<proto::ResponseEnvelope> r = proto::DecodeResponse(
+      std::string_view(static_cast<const char*>(reply.data()), reply.size()));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status.ToString(), "SerializationException: malformed ddb frame: bad magic");
+  // And the server goes on serving.
+  auto client = Client::Connect(address);
+  EXPECT_TRUE((*client)->Call("Op", "x").ok());
+}
+
+TEST(NetTest, BindFailureIsAnError) {
+  Server a(Echo, 1);
+  std::string address = *a.Start("tcp://127.0.0.1:*");
+  Server b(Echo, 1);
+  Result<std::string> r = b.Start(address);
+  EXPECT_EQ(r.status().code(), Code::kIOError);
+}
+
+}  // namespace
+}  // namespace ddb::net
