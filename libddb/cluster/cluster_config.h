@@ -1,0 +1,68 @@
+// The cluster file (DESIGN.md section 2): one TOML file describing a ddb cluster.
+//
+//   [cluster]
+//   name = "local"
+//   replication = 3
+//
+//   [[node]]
+//   id = 1
+//   address = "tcp://127.0.0.1:7101"
+//   data_dir = "node1"            # relative paths are relative to the file's directory
+//
+//   [backup]
+//   target = "file://backups"     # or s3://bucket/prefix with endpoint, region, keys
+//
+//   [[access_key]]
+//   id = "AKIDDDBLOCAL0000001"
+//   secret = "..."
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libddb/core/result.h"
+
+namespace ddb::cluster {
+
+struct NodeConfig {
+  int id = 0;
+  std::string address;   // ZeroMQ endpoint, tcp://host:port
+  std::string data_dir;  // absolute once loaded
+};
+
+struct AccessKey {
+  std::string id;
+  std::string secret;
+};
+
+struct ClusterConfig {
+  std::string name = "local";
+  int replication = 1;
+  std::vector<NodeConfig> nodes;
+  std::string backup_target;
+  std::vector<AccessKey> access_keys;
+  std::string path;  // the file it was loaded from
+
+  // The node with `id`, or null.
+  const NodeConfig* FindNode(int id) const;
+};
+
+// Parses and validates a cluster file's text. `base_dir` resolves relative paths. Errors are
+// ValidationExceptions naming the file, line and what is wrong.
+Result<ClusterConfig> ParseClusterToml(std::string_view text, const std::string& file_name,
+                                       const std::string& base_dir);
+Result<ClusterConfig> LoadClusterFile(const std::string& path);
+
+// The cluster file to use: `flag` if given, else $DDB_CLUSTER, else ./.ddb/cluster.toml.
+std::string ResolveClusterPath(const std::string& flag);
+
+// The embedded default: `nodes` loopback nodes under `dir` on ports base_port+1...
+ClusterConfig DefaultLocalCluster(const std::string& dir, int nodes, int base_port);
+
+// TOML text for `config` (paths written relative to `dir` when inside it).
+std::string RenderClusterToml(const ClusterConfig& config, const std::string& dir);
+
+}  // namespace ddb::cluster

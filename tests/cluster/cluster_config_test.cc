@@ -1,0 +1,97 @@
+// The cluster file: parsing, validation with file and line, defaults and rendering.
+#include "libddb/cluster/cluster_config.h"
+
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+namespace ddb::cluster {
+namespace {
+
+TEST(ClusterConfigTest, ParsesAndResolvesPaths) {
+  Result<ClusterConfig> c = ParseClusterToml(R"(
+[cluster]
+name = "prod"
+replication = 2
+
+[[node]]
+id = 1
+address = "tcp://127.0.0.1:7101"
+data_dir = "node1"
+
+[[node]]
+id = 2
+address = "tcp://127.0.0.1:7102"
+data_dir = "/var/lib/ddb/node2"
+
+[backup]
+target = "file://backups"
+
+[[access_key]]
+id = "AK1"
+secret = "s1"
+)", "c.toml", "/etc/ddb");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->name, "prod");
+  EXPECT_EQ(c->replication, 2);
+  ASSERT_EQ(c->nodes.size(), 2u);
+  EXPECT_EQ(c->nodes[0].data_dir, "/etc/ddb/node1");
+  EXPECT_EQ(c->nodes[1].data_dir, "/var/lib/ddb/node2");
+  EXPECT_EQ(c->backup_target, "file:///etc/ddb/backups");
+  EXPECT_EQ(c->access_keys[0].secret, "s1");
+  EXPECT_EQ(c->FindNode(2)->address, "tcp://127.0.0.1:7102");
+  EXPECT_EQ(c->FindNode(3), nullptr);
+}
+
+TEST(ClusterConfigTest, ErrorsNameFileLineAndProblem) {
+  auto error = [](std::string_view text) {
+    Result<ClusterConfig> c = ParseClusterToml(text, "c.toml", "/d");
+    return c.ok() ? std::string("OK") : c.status().message();
+  };
+  EXPECT_EQ(error("[cluster]\nname = \n"),
+            "c.toml:2: Error while parsing key-value pair: expected value, saw '\\n'");
+  EXPECT_EQ(error("[cluster]\n"), "c.toml:1: no [[node]] entries: a cluster needs at least one node");
+  EXPECT_EQ(error("[[node]]\nid = 1\naddress = \"127.0.0.1:1\"\ndata_dir = \"a\"\n"),
+            "c.toml:1: node 1: address must look like tcp://HOST:PORT");
+  EXPECT_EQ(error("[[node]]\nid = 1\naddress = \"tcp://a:1\"\ndata_dir = \"a\"\n"
+                  "[[node]]\nid = 1\naddress = \"tcp://a:2\"\ndata_dir = \"b\"\n"),
+            "c.toml:5: node id 1 appears twice");
+  EXPECT_EQ(error("[[node]]\nid = 1\naddress = \"tcp://a:1\"\ndata_dir = \"a\"\n"
+                  "[[node]]\nid = 2\naddress = \"tcp://a:1\"\ndata_dir = \"b\"\n"),
+            "c.toml:5: address tcp://a:1 is used by two nodes");
+  EXPECT_EQ(error("[cluster]\nreplication = 3\n[[node]]\nid = 1\naddress = \"tcp://a:1\"\n"
+                  "data_dir = \"a\"\n"),
+            "c.toml:1: cluster.replication is 3 but only 1 nodes are listed");
+  EXPECT_EQ(error("[cluster]\nreplication = \"x\"\n[[node]]\nid = 1\naddress = \"tcp://a:1\"\n"
+                  "data_dir = \"a\"\n"),
+            "c.toml:2: cluster.replication must be an integer from 1 to 7");
+  EXPECT_EQ(error("[[node]]\nid = 1\naddress = \"tcp://a:1\"\n"),
+            "c.toml:1: node 1: data_dir is required");
+}
+
+TEST(ClusterConfigTest, DefaultRendersAndParsesBack) {
+  ClusterConfig c = DefaultLocalCluster("/tmp/x/.ddb", 3, 7100);
+  EXPECT_EQ(c.replication, 3);
+  std::string text = RenderClusterToml(c, "/tmp/x/.ddb");
+  EXPECT_NE(text.find("data_dir = \"node1\""), std::string::npos) << text;
+  Result<ClusterConfig> back = ParseClusterToml(text, "cluster.toml", "/tmp/x/.ddb");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->nodes.size(), 3u);
+  EXPECT_EQ(back->nodes[2].address, "tcp://127.0.0.1:7103");
+  EXPECT_EQ(back->nodes[2].data_dir, "/tmp/x/.ddb/node3");
+  EXPECT_EQ(back->backup_target, c.backup_target);
+  EXPECT_EQ(back->access_keys.size(), 1u);
+}
+
+TEST(ClusterConfigTest, ResolveOrder) {
+  unsetenv("DDB_CLUSTER");
+  EXPECT_EQ(ResolveClusterPath(""), ".ddb/cluster.toml");
+  setenv("DDB_CLUSTER", "/env.toml", 1);
+  EXPECT_EQ(ResolveClusterPath(""), "/env.toml");
+  EXPECT_EQ(ResolveClusterPath("/flag.toml"), "/flag.toml");
+  unsetenv("DDB_CLUSTER");
+  EXPECT_EQ(LoadClusterFile("/nonexistent/c.toml").status().code(), Code::kResourceNotFound);
+}
+
+}  // namespace
+}  // namespace ddb::cluster
