@@ -17,6 +17,7 @@ declare -A allowed=(
   [cluster]="core model cluster"
   [s3]="core model s3"
   [client]="core model proto net cluster client"
+  [node]="core model expr storage proto net cluster node"
 )
 
 fail=0

@@ -98,6 +98,7 @@ std::string EncodeResponse(const ResponseEnvelope& response) {
     auto e = r.initError();
     e.setName(std::string(response.status.ErrorName()));
     e.setMessage(response.status.message());
+    if (!response.error_item.empty()) e.setItem(AsData(response.error_item));
   }
   return Frame(message);
 }
@@ -114,6 +115,7 @@ Result<ResponseEnvelope> DecodeResponse(std::string_view frame) {
       std::string name = e.getName();
       out.status = Status(Status::CodeFromName(name), e.getMessage());
       if (out.status.ok()) return Bad("error response without an error name");
+      out.error_item = ToString(e.getItem());
     } else {
       out.body = ToString(r.getBody());
     }

@@ -26,6 +26,9 @@ struct ResponseEnvelope {
   uint64_t id = 0;
   Status status;     // OK, or the error the request ended with
   std::string body;  // when OK
+  // With a ConditionalCheckFailedException: the item's DynamoDB JSON when the request asked
+  // for ReturnValuesOnConditionCheckFailure=ALL_OLD (empty otherwise).
+  std::string error_item;
 };
 
 // Largest frame accepted (a 16 MB BatchWriteItem response has room).

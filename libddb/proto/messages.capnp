@@ -27,4 +27,6 @@ struct Response {
 struct Error {
   name @0 :Text;                  # DynamoDB's exception name, "ValidationException", ...
   message @1 :Text;
+  item @2 :Data;                  # ConditionalCheckFailedException with
+                                  # ReturnValuesOnConditionCheckFailure=ALL_OLD: the item, JSON
 }

@@ -1,5 +1,7 @@
 #include "libddb/storage/partition_store.h"
 
+#include <filesystem>
+
 #include <leveldb/cache.h>
 #include <spdlog/spdlog.h>
 
@@ -127,6 +129,11 @@ PartitionStore::PartitionStore(std::unique_ptr<leveldb::DB> db,
 
 Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& dir,
                                                              const StoreOptions& options) {
+  if (options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);  // LevelDB creates only the last level
+    if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  }
   std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
   leveldb::Options lo;
   lo.create_if_missing = options.create_if_missing;

@@ -28,9 +28,10 @@ TEST(ProtoCodecTest, ResponseRoundTripOkAndError) {
   EXPECT_EQ(back->id, 7u);
   EXPECT_TRUE(back->status.ok());
   EXPECT_EQ(back->body, "{}");
-  ResponseEnvelope err{8, Status::ConditionalCheckFailed(), ""};
+  ResponseEnvelope err{8, Status::ConditionalCheckFailed(), "", "{\"pk\":{\"S\":\"a\"}}"};
   back = DecodeResponse(EncodeResponse(err));
   ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->error_item, err.error_item);
   EXPECT_EQ(back->status.code(), Code::kConditionalCheckFailed);
   EXPECT_EQ(back->status.message(), "The conditional request failed");
 }

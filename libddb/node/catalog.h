@@ -1,0 +1,71 @@
+// The tables a node holds, their settings, and their DescribeTable form.
+//
+// Table metadata is stored durably in the node's catalog store (a PartitionStore under
+// <data_dir>/catalog, one item per table), so it is checksummed and synced like data. In the
+// replication issue it moves into the replicated __meta group.
+//
+// Thread-safety: TableInfo is a value; Catalog is internally synchronized.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libddb/core/result.h"
+#include "libddb/expr/key_condition.h"
+#include "libddb/storage/partition_store.h"
+
+namespace ddb::node {
+
+struct AttributeDefinition {
+  std::string name;
+  AttrType type = AttrType::kS;
+};
+
+struct TableInfo {
+  std::string name;
+  std::string id;  // unique per creation: a table re-created under a name gets a new id
+  expr::KeySchema key;
+  std::vector<AttributeDefinition> attributes;
+  std::string billing_mode = "PROVISIONED";  // or PAY_PER_REQUEST
+  int64_t read_capacity = 0;
+  int64_t write_capacity = 0;
+  double creation_time = 0;  // seconds since the epoch
+
+  // The key attribute names, partition key first.
+  std::vector<std::string> KeyNames() const;
+};
+
+// The DynamoDB TableDescription JSON object.
+std::string DescribeTableJson(const TableInfo& table, std::string_view status, int64_t item_count,
+                              int64_t size_bytes);
+
+class Catalog {
+ public:
+  static Result<std::unique_ptr<Catalog>> Open(const std::string& dir);
+
+  // ResourceInUseException if the name is taken.
+  Status Create(const TableInfo& table);
+  Status Update(const TableInfo& table);
+  // ResourceNotFoundException if absent.
+  Status Delete(const std::string& name);
+  std::optional<TableInfo> Get(const std::string& name) const;
+  // All tables, ordered by name.
+  std::vector<TableInfo> List() const;
+
+ private:
+  explicit Catalog(std::unique_ptr<storage::PartitionStore> store) : store_(std::move(store)) {}
+  Status Put(const TableInfo& table);
+
+  mutable std::mutex mu_;
+  std::unique_ptr<storage::PartitionStore> store_;        // fixed at construction
+  std::map<std::string, TableInfo> tables_;  // GUARDED_BY(mu_)
+};
+
+// "Requested resource not found: Table: NAME not found".
+Status TableNotFound(const std::string& name);
+
+}  // namespace ddb::node

@@ -1,0 +1,152 @@
+#include "libddb/node/node.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <functional>
+
+#include <spdlog/spdlog.h>
+#include <xxhash.h>
+
+#include "libddb/node/handlers.h"
+
+namespace ddb::node {
+
+namespace {
+
+using HandlerFn = Result<std::string> (*)(Node&, const Request&, Reply*);
+
+const std::map<std::string, HandlerFn, std::less<>>& Handlers() {
+  static const std::map<std::string, HandlerFn, std::less<>> handlers = {
+      {"CreateTable", &CreateTable}, {"DescribeTable", &DescribeTable},
+      {"ListTables", &ListTables},   {"DeleteTable", &DeleteTable},
+      {"PutItem", &PutItem},         {"GetItem", &GetItem},
+      {"DeleteItem", &DeleteItem},
+  };
+  return handlers;
+}
+
+// Takes an exclusive lock on <data_dir>/LOCK, recording our pid in it.
+Result<int> LockDataDir(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Status::IOError("cannot create data directory " + data_dir + ": " + ec.message());
+  const std::string path = data_dir + "/LOCK";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = "";
+    ssize_t n = ::pread(fd, pid, sizeof(pid) - 1, 0);
+    ::close(fd);
+    std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "unknown";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    return Status::IOError("data directory " + data_dir +
+                           " is in use by another ddb-node (pid " + holder + ")");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    spdlog::warn("cannot record pid in {}", path);
+  }
+  return fd;
+}
+
+}  // namespace
+
+Table::~Table() {
+  store.reset();
+  if (deleted) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (ec) spdlog::error("removing {} of deleted table {}: {}", dir, info.name, ec.message());
+  }
+}
+
+Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir) {
+  DDB_ASSIGN_OR_RETURN(int fd, LockDataDir(data_dir));
+  std::unique_ptr<Node> node(new Node(data_dir, fd));
+  DDB_RETURN_IF_ERROR(node->Load());
+  return node;
+}
+
+Node::~Node() {
+  tables_.clear();
+  catalog_.reset();
+  ::close(lock_fd_);  // releases the flock
+}
+
+Status Node::Load() {
+  DDB_ASSIGN_OR_RETURN(catalog_, Catalog::Open(data_dir_ + "/catalog"));
+  for (const TableInfo& info : catalog_->List()) {
+    auto table = std::make_shared<Table>();
+    table->info = info;
+    table->dir = data_dir_ + "/tables/" + info.id;
+    DDB_ASSIGN_OR_RETURN(table->store, storage::PartitionStore::Open(table->dir + "/p0"));
+    tables_[info.name] = std::move(table);
+  }
+  spdlog::info("node: {} tables in {}", tables_.size(), data_dir_);
+  return Status::OK();
+}
+
+Result<std::shared_ptr<Table>> Node::FindTable(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tables_.find(name);
+  if (it == tables_.end()) return TableNotFound(name);
+  return it->second;
+}
+
+Result<std::shared_ptr<Table>> Node::CreateTableStorage(const TableInfo& info) {
+  auto table = std::make_shared<Table>();
+  table->info = info;
+  table->dir = data_dir_ + "/tables/" + info.id;
+  DDB_ASSIGN_OR_RETURN(table->store, storage::PartitionStore::Open(table->dir + "/p0"));
+  std::lock_guard<std::mutex> lock(mu_);
+  tables_[info.name] = table;
+  return table;
+}
+
+void Node::DropTable(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tables_.find(name);
+  if (it == tables_.end()) return;
+  it->second->deleted = true;
+  tables_.erase(it);
+}
+
+std::mutex& Node::KeyLock(const std::string& table_id, std::string_view item_key) {
+  uint64_t h = XXH64(item_key.data(), item_key.size(), XXH64(table_id.data(), table_id.size(), 0));
+  return key_locks_[h % key_locks_.size()];
+}
+
+proto::ResponseEnvelope Node::Handle(const proto::RequestEnvelope& request) {
+  proto::ResponseEnvelope response;
+  response.id = request.id;
+  auto it = Handlers().find(request.operation);
+  if (it == Handlers().end()) {
+    response.status = Status(Code::kUnknownOperation, "Unknown operation: " + request.operation);
+    return response;
+  }
+  Result<Request> parsed = Request::Parse(request.body);
+  if (!parsed.ok()) {
+    response.status = parsed.status();
+    return response;
+  }
+  Reply reply;
+  Result<std::string> body = it->second(*this, *parsed, &reply);
+  if (body.ok()) {
+    response.body = std::move(*body);
+  } else {
+    if (body.status().IsCorruption()) {
+      // Never run on after corruption: stop the node loudly, keep the evidence.
+      DDB_CHECK_MSG(false, "%s while handling %s", body.status().ToString().c_str(),
+                    request.operation.c_str());
+    }
+    response.status = body.status();
+    response.error_item = std::move(reply.error_item);
+  }
+  return response;
+}
+
+}  // namespace ddb::node

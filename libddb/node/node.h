@@ -1,0 +1,70 @@
+// Node: one ddb storage node. Owns the data directory, the catalog of tables and the
+// partition stores, and answers requests (DynamoDB operations) through its handlers.
+//
+// For now each table has one partition on this node; the replication issue turns partitions
+// into Raft groups spread over the cluster.
+//
+// Thread-safety: Handle() may be called from many threads at once.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "libddb/core/result.h"
+#include "libddb/node/catalog.h"
+#include "libddb/node/request.h"
+#include "libddb/proto/codec.h"
+#include "libddb/storage/partition_store.h"
+
+namespace ddb::node {
+
+// A table open on this node: its settings and its partition store.
+struct Table {
+  TableInfo info;
+  std::unique_ptr<storage::PartitionStore> store;
+  std::string dir;
+  bool deleted = false;  // set by DeleteTable: the files go when the last user lets go
+  ~Table();
+};
+
+// What a handler produces besides its body.
+struct Reply {
+  std::string error_item;  // see proto::ResponseEnvelope::error_item
+};
+
+class Node {
+ public:
+  // Opens (creating) the data directory. Fails if another process holds it.
+  static Result<std::unique_ptr<Node>> Open(const std::string& data_dir);
+  ~Node();
+
+  proto::ResponseEnvelope Handle(const proto::RequestEnvelope& request);
+
+  // For handlers.
+  Catalog& catalog() { return *catalog_; }
+  // The open table, or ResourceNotFoundException.
+  Result<std::shared_ptr<Table>> FindTable(const std::string& name);
+  Result<std::shared_ptr<Table>> CreateTableStorage(const TableInfo& info);
+  // Forgets the table; its files are removed once no request uses it.
+  void DropTable(const std::string& name);
+  // Serializes read-modify-write sequences on one item (striped by key hash).
+  std::mutex& KeyLock(const std::string& table_id, std::string_view item_key);
+
+ private:
+  Node(std::string data_dir, int lock_fd) : data_dir_(std::move(data_dir)), lock_fd_(lock_fd) {}
+  Status Load();
+
+  // Fixed at construction.
+  const std::string data_dir_;
+  const int lock_fd_;
+  std::unique_ptr<Catalog> catalog_;
+
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
+  std::array<std::mutex, 1024> key_locks_;
+};
+
+}  // namespace ddb::node

@@ -1,0 +1,221 @@
+// CreateTable, DescribeTable, ListTables, DeleteTable.
+#include <chrono>
+#include <random>
+#include <set>
+
+#include "libddb/model/json_writer.h"
+#include "libddb/model/limits.h"
+#include "libddb/node/handlers.h"
+
+namespace ddb::node {
+
+namespace {
+
+std::string NewTableId() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffull));
+  return buf;
+}
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Result<std::string> StringField(const rapidjson::Value& obj, const char* name, const std::string& field) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || it->value.IsNull()) return MissingMember(field);
+  if (!it->value.IsString()) return Status::Serialization("Value can not be converted to a String");
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+Status Invalid(const std::string& msg) {
+  return Status::Validation("One or more parameter values were invalid: " + msg);
+}
+
+std::string Names(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) out += (i > 0 ? ", " : "") + names[i];
+  return out + "]";
+}
+
+Result<TableInfo> ParseCreateTable(const Request& request) {
+  TableInfo t;
+  DDB_ASSIGN_OR_RETURN(t.name, request.TableName());
+  const rapidjson::Value* defs = request.Member("AttributeDefinitions");
+  const rapidjson::Value* schema = request.Member("KeySchema");
+  if (defs == nullptr) return MissingMember("attributeDefinitions");
+  if (schema == nullptr) return MissingMember("keySchema");
+  if (!defs->IsArray() || !schema->IsArray()) return Status::Serialization("Expected list or null");
+  for (rapidjson::SizeType i = 0; i < defs->Size(); ++i) {
+    const std::string path = "attributeDefinitions." + std::to_string(i + 1) + ".member";
+    if (!(*defs)[i].IsObject()) return Status::Serialization("Expected map or null");
+    AttributeDefinition def;
+    DDB_ASSIGN_OR_RETURN(def.name, StringField((*defs)[i], "AttributeName", path + ".attributeName"));
+    DDB_ASSIGN_OR_RETURN(std::string type, StringField((*defs)[i], "AttributeType", path + ".attributeType"));
+    DDB_RETURN_IF_ERROR(ValidateKeyAttributeName(def.name, path + ".attributeName"));
+    if (type != "S" && type != "N" && type != "B") {
+      return ConstraintViolation(type, path + ".attributeType", "Member must satisfy enum value set: [B, N, S]");
+    }
+    AttrTypeFromName(type, &def.type);
+    t.attributes.push_back(def);
+  }
+  if (schema->Size() < 1 || schema->Size() > 2) {
+    return ConstraintViolation(std::to_string(schema->Size()) + " elements", "keySchema",
+                               schema->Size() < 1 ? "Member must have length greater than or equal to 1"
+                                                  : "Member must have length less than or equal to 2");
+  }
+  std::vector<std::string> key_names;
+  for (rapidjson::SizeType i = 0; i < schema->Size(); ++i) {
+    const std::string path = "keySchema." + std::to_string(i + 1) + ".member";
+    if (!(*schema)[i].IsObject()) return Status::Serialization("Expected map or null");
+    DDB_ASSIGN_OR_RETURN(std::string name, StringField((*schema)[i], "AttributeName", path + ".attributeName"));
+    DDB_ASSIGN_OR_RETURN(std::string type, StringField((*schema)[i], "KeyType", path + ".keyType"));
+    DDB_RETURN_IF_ERROR(ValidateKeyAttributeName(name, path + ".attributeName"));
+    if (type != "HASH" && type != "RANGE") {
+      return ConstraintViolation(type, path + ".keyType", "Member must satisfy enum value set: [HASH, RANGE]");
+    }
+    if (i == 0 && type != "HASH") {
+      return Status::Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    }
+    if (i == 1 && type != "RANGE") {
+      return Status::Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    }
+    key_names.push_back(name);
+  }
+  if (key_names.size() == 2 && key_names[0] == key_names[1]) {
+    return Status::Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  }
+  std::vector<std::string> defined;
+  for (const AttributeDefinition& d : t.attributes) defined.push_back(d.name);
+  for (const std::string& k : key_names) {
+    if (std::find(defined.begin(), defined.end(), k) == defined.end()) {
+      return Invalid("Some index key attributes are not defined in AttributeDefinitions. Keys: " +
+                     Names(key_names) + ", AttributeDefinitions: " + Names(defined));
+    }
+  }
+  if (defined.size() != key_names.size() ||
+      std::set<std::string>(defined.begin(), defined.end()).size() != defined.size()) {
+    return Invalid("Number of attributes in KeySchema does not exactly match number of attributes "
+                   "defined in AttributeDefinitions");
+  }
+  auto type_of = [&](const std::string& name) {
+    for (const AttributeDefinition& d : t.attributes) {
+      if (d.name == name) return d.type;
+    }
+    return AttrType::kS;
+  };
+  t.key.partition_key = key_names[0];
+  t.key.partition_type = type_of(key_names[0]);
+  if (key_names.size() == 2) {
+    t.key.sort_key = key_names[1];
+    t.key.sort_type = type_of(key_names[1]);
+  }
+  if (request.Member("LocalSecondaryIndexes") != nullptr || request.Member("GlobalSecondaryIndexes") != nullptr) {
+    return Status::Validation("ddb does not support secondary indexes yet: remove "
+                              "LocalSecondaryIndexes and GlobalSecondaryIndexes");
+  }
+  DDB_ASSIGN_OR_RETURN(std::optional<std::string> billing,
+                       request.OptionalEnum("BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"}));
+  t.billing_mode = billing.value_or("PROVISIONED");
+  const rapidjson::Value* pt = request.Member("ProvisionedThroughput");
+  if (t.billing_mode == "PAY_PER_REQUEST") {
+    if (pt != nullptr) {
+      return Invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                     "BillingMode is PAY_PER_REQUEST");
+    }
+  } else {
+    if (pt == nullptr || !pt->IsObject() || !pt->HasMember("ReadCapacityUnits") ||
+        !pt->HasMember("WriteCapacityUnits")) {
+      return Invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when "
+                     "BillingMode is PROVISIONED");
+    }
+    const rapidjson::Value& r = (*pt)["ReadCapacityUnits"];
+    const rapidjson::Value& w = (*pt)["WriteCapacityUnits"];
+    if (!r.IsInt64() || !w.IsInt64()) return Status::Serialization("Value can not be converted to a Long");
+    for (auto [v, field] : {std::pair{r.GetInt64(), "provisionedThroughput.readCapacityUnits"},
+                            std::pair{w.GetInt64(), "provisionedThroughput.writeCapacityUnits"}}) {
+      if (v < 1) {
+        return ConstraintViolation(std::to_string(v), field, "Member must have value greater than or equal to 1");
+      }
+    }
+    t.read_capacity = r.GetInt64();
+    t.write_capacity = w.GetInt64();
+  }
+  t.id = NewTableId();
+  t.creation_time = NowSeconds();
+  return t;
+}
+
+}  // namespace
+
+Result<std::string> CreateTable(Node& node, const Request& request, Reply*) {
+  DDB_ASSIGN_OR_RETURN(TableInfo t, ParseCreateTable(request));
+  DDB_RETURN_IF_ERROR(node.catalog().Create(t));
+  Result<std::shared_ptr<Table>> table = node.CreateTableStorage(t);
+  if (!table.ok()) {
+    (void)node.catalog().Delete(t.name);  // do not leave a table without storage
+    return table.status();
+  }
+  return "{\"TableDescription\":" + DescribeTableJson(t, "CREATING", 0, 0) + "}";
+}
+
+Result<std::string> DescribeTable(Node& node, const Request& request, Reply*) {
+  DDB_ASSIGN_OR_RETURN(std::string name, request.TableName());
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
+  return "{\"Table\":" + DescribeTableJson(table->info, "ACTIVE", table->store->item_count(),
+                                           table->store->item_bytes()) + "}";
+}
+
+Result<std::string> ListTables(Node& node, const Request& request, Reply*) {
+  DDB_ASSIGN_OR_RETURN(std::optional<std::string> start, request.OptionalString("ExclusiveStartTableName"));
+  if (start.has_value()) DDB_RETURN_IF_ERROR(ValidateTableName(*start, "exclusiveStartTableName"));
+  int64_t limit = 100;
+  if (const rapidjson::Value* l = request.Member("Limit"); l != nullptr) {
+    if (!l->IsInt64()) return Status::Serialization("Value can not be converted to an Integer");
+    limit = l->GetInt64();
+    if (limit < 1 || limit > 100) {
+      return ConstraintViolation(std::to_string(limit), "limit",
+                                 limit < 1 ? "Member must have value greater than or equal to 1"
+                                           : "Member must have value less than or equal to 100");
+    }
+  }
+  std::vector<TableInfo> tables = node.catalog().List();
+  std::string out = "{\"TableNames\":[";
+  int64_t n = 0;
+  std::string last;
+  bool more = false;
+  for (const TableInfo& t : tables) {
+    if (start.has_value() && t.name <= *start) continue;
+    if (n == limit) {
+      more = true;
+      break;
+    }
+    if (n > 0) out += ",";
+    json::AppendString(t.name, &out);
+    last = t.name;
+    ++n;
+  }
+  out += "]";
+  if (more) {
+    out += ",\"LastEvaluatedTableName\":";
+    json::AppendString(last, &out);
+  }
+  return out + "}";
+}
+
+Result<std::string> DeleteTable(Node& node, const Request& request, Reply*) {
+  DDB_ASSIGN_OR_RETURN(std::string name, request.TableName());
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
+  DDB_RETURN_IF_ERROR(node.catalog().Delete(name));
+  std::string description = DescribeTableJson(table->info, "DELETING", table->store->item_count(),
+                                              table->store->item_bytes());
+  node.DropTable(name);
+  return "{\"TableDescription\":" + description + "}";
+}
+
+}  // namespace ddb::node
