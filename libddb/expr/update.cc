@@ -197,7 +197,10 @@ bool PathLess(const Path& a, const Path& b) {
 }  // namespace
 
 Result<Item> ApplyUpdate(const UpdateExpression& update, const Item& old_item) {
-  const bool item_exists = !old_item.empty();
+  return ApplyUpdate(update, old_item, !old_item.empty());
+}
+
+Result<Item> ApplyUpdate(const UpdateExpression& update, const Item& old_item, bool item_exists) {
   // Read phase: every SET value, and the ADD/DELETE results, from the old item.
   struct Write {
     const UpdateAction* action;

@@ -23,7 +23,11 @@ namespace ddb::expr {
 // provided in the update expression is invalid for update", "An operand in the update
 // expression has an incorrect data type", and the Number errors of arithmetic.
 // REQUIRES: `update` resolved (Placeholders::ResolveUpdate).
+// `item_exists` says whether the item is stored (by default: whether old_item has
+// attributes); a REMOVE through a missing path is quietly nothing on an item that does not
+// exist, and an error on one that does.
 Result<Item> ApplyUpdate(const UpdateExpression& update, const Item& old_item);
+Result<Item> ApplyUpdate(const UpdateExpression& update, const Item& old_item, bool item_exists);
 
 // "One or more parameter values were invalid: Cannot update attribute pk. This attribute is
 // part of the key" if any action's path starts at one of `key_names`.

@@ -115,6 +115,12 @@ void AppendKeyValue(const AttributeValue& value, std::string* out) {
   }
 }
 
+void AppendKeyValuePrefix(const AttributeValue& prefix, std::string* out) {
+  DDB_CHECK(prefix.type() == AttrType::kS || prefix.type() == AttrType::kB);
+  AppendKeyValue(prefix, out);
+  out->resize(out->size() - 2);  // drop the 00 01 terminator
+}
+
 Result<AttributeValue> DecodeKeyValue(AttrType type, std::string_view* in) {
   switch (type) {
     case AttrType::kS: {

@@ -33,6 +33,10 @@ namespace ddb {
 // Appends the order-preserving encoding of `value`. REQUIRES: value is S, N or B.
 void AppendKeyValue(const AttributeValue& value, std::string* out);
 
+// Appends the encoding of an S or B value without its terminator: every encoded value that
+// begins with these bytes is a value that begins with `prefix` (begins_with on a sort key).
+void AppendKeyValuePrefix(const AttributeValue& prefix, std::string* out);
+
 // Decodes one key value of `type` from the front of *in, advancing it.
 Result<AttributeValue> DecodeKeyValue(AttrType type, std::string_view* in);
 

@@ -16,5 +16,10 @@ Result<std::string> DeleteTable(Node& node, const Request& request, Reply* reply
 Result<std::string> PutItem(Node& node, const Request& request, Reply* reply);
 Result<std::string> GetItem(Node& node, const Request& request, Reply* reply);
 Result<std::string> DeleteItem(Node& node, const Request& request, Reply* reply);
+Result<std::string> UpdateItem(Node& node, const Request& request, Reply* reply);
+Result<std::string> Query(Node& node, const Request& request, Reply* reply);
+Result<std::string> Scan(Node& node, const Request& request, Reply* reply);
+Result<std::string> BatchGetItem(Node& node, const Request& request, Reply* reply);
+Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply* reply);
 
 }  // namespace ddb::node

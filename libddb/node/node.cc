@@ -24,7 +24,9 @@ const std::map<std::string, HandlerFn, std::less<>>& Handlers() {
       {"CreateTable", &CreateTable}, {"DescribeTable", &DescribeTable},
       {"ListTables", &ListTables},   {"DeleteTable", &DeleteTable},
       {"PutItem", &PutItem},         {"GetItem", &GetItem},
-      {"DeleteItem", &DeleteItem},
+      {"DeleteItem", &DeleteItem},   {"UpdateItem", &UpdateItem},
+      {"Query", &Query},             {"Scan", &Scan},
+      {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
   };
   return handlers;
 }

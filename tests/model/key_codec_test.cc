@@ -149,3 +149,25 @@ TEST(KeyCodecTest, PrefixSuccessorBoundsAPrefixScan) {
 
 }  // namespace
 }  // namespace ddb
+
+namespace ddb {
+namespace {
+
+// begins_with on a sort key becomes a prefix range over the encodings.
+TEST(KeyCodecTest, ValuePrefixMatchesBeginsWith) {
+  const std::string kValues[] = {"", "a", "ab", "abc", "b", std::string("a\0", 2),
+                                 std::string("ab\0c", 4), "a\xff"};
+  for (const std::string& prefix : kValues) {
+    std::string encoded_prefix;
+    AppendKeyValuePrefix(AttributeValue::S(prefix), &encoded_prefix);
+    for (const std::string& value : kValues) {
+      std::string encoded;
+      AppendKeyValue(AttributeValue::S(value), &encoded);
+      EXPECT_EQ(encoded.starts_with(encoded_prefix), value.starts_with(prefix))
+          << "value " << value << " prefix " << prefix;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ddb

@@ -145,6 +145,156 @@ TEST_F(NodeTest, ItemValidation) {
   EXPECT_NE(d.find("\"ItemCount\":0"), std::string::npos) << d;
 }
 
+TEST_F(NodeTest, UpdateItem) {
+  CreateOrdersTable();
+  // Creating an item by updating it; UPDATED_NEW shows only what the update wrote.
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"u"},"sk":{"N":"1"}},
+      "UpdateExpression":"SET #s = :new, n = if_not_exists(n, :zero) + :one ADD tags :t",
+      "ExpressionAttributeNames":{"#s":"status"},"ExpressionAttributeValues":{":new":{"S":"NEW"},
+      ":zero":{"N":"0"},":one":{"N":"1"},":t":{"SS":["a"]}},"ReturnValues":"UPDATED_NEW"})J"),
+            R"({"Attributes":{"n":{"N":"1"},"status":{"S":"NEW"},"tags":{"SS":["a"]}}})");
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"u"},"sk":{"N":"1"}},
+      "UpdateExpression":"SET n = n + :one REMOVE tags","ExpressionAttributeValues":{":one":{"N":"1"}},
+      "ReturnValues":"UPDATED_OLD"})J"),
+            R"({"Attributes":{"n":{"N":"1"},"tags":{"SS":["a"]}}})");
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"u"},"sk":{"N":"1"}},
+      "UpdateExpression":"SET m = :m","ExpressionAttributeValues":{":m":{"M":{"a":{"L":[]}}}},
+      "ReturnValues":"ALL_NEW"})J"),
+            R"({"Attributes":{"m":{"M":{"a":{"L":[]}}},"n":{"N":"2"},"pk":{"S":"u"},"sk":{"N":"1"},"status":{"S":"NEW"}}})");
+  // Conditions, key attributes, and update-time errors.
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"u"},"sk":{"N":"1"}},
+      "UpdateExpression":"SET n = :one","ConditionExpression":"n > :one","ExpressionAttributeValues":{":one":{"N":"5"}}})J"),
+            "ConditionalCheckFailedException: The conditional request failed");
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"u"},"sk":{"N":"1"}},
+      "UpdateExpression":"SET pk = :v","ExpressionAttributeValues":{":v":{"S":"x"}}})J"),
+            "ValidationException: One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key");
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"u"},"sk":{"N":"1"}},
+      "UpdateExpression":"SET x = #s + :v","ExpressionAttributeNames":{"#s":"status"},"ExpressionAttributeValues":{":v":{"N":"1"}}})J"),
+            "ValidationException: An operand in the update expression has an incorrect data type");
+  // REMOVE alone does not create a missing item; an empty update does.
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"v"},"sk":{"N":"1"}},"UpdateExpression":"REMOVE a"})J"), "{}");
+  EXPECT_EQ(Call("GetItem", R"J({"TableName":"orders","Key":{"pk":{"S":"v"},"sk":{"N":"1"}}})J"), "{}");
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"w"},"sk":{"N":"1"}}})J"), "{}");
+  EXPECT_EQ(Call("GetItem", R"J({"TableName":"orders","Key":{"pk":{"S":"w"},"sk":{"N":"1"}}})J"),
+            R"({"Item":{"pk":{"S":"w"},"sk":{"N":"1"}}})");
+  // Legacy AttributeUpdates.
+  EXPECT_EQ(Call("UpdateItem", R"J({"TableName":"orders","Key":{"pk":{"S":"w"},"sk":{"N":"1"}},
+      "AttributeUpdates":{"c":{"Action":"ADD","Value":{"N":"3"}}},"ReturnValues":"ALL_NEW"})J"),
+            R"({"Attributes":{"c":{"N":"3"},"pk":{"S":"w"},"sk":{"N":"1"}}})");
+}
+
+TEST_F(NodeTest, QueryPagingFiltersAndOrder) {
+  CreateOrdersTable();
+  for (int i = 1; i <= 20; ++i) {
+    Call("PutItem", R"({"TableName":"orders","Item":{"pk":{"S":"p"},"sk":{"N":")" + std::to_string(i) +
+                        R"("},"even":{"BOOL":)" + (i % 2 == 0 ? "true" : "false") + "}}}");
+  }
+  Call("PutItem", R"({"TableName":"orders","Item":{"pk":{"S":"other"},"sk":{"N":"5"}}})");
+  auto sks = [](std::string body) {
+    body = body.substr(0, body.find("\"Count\""));  // the items only, not LastEvaluatedKey
+    std::string out;
+    for (size_t at = body.find("\"sk\":{\"N\":\""); at != std::string::npos;
+         at = body.find("\"sk\":{\"N\":\"", at + 1)) {
+      size_t b = at + 11;
+      out += (out.empty() ? "" : ",") + body.substr(b, body.find('"', b) - b);
+    }
+    return out;
+  };
+  std::string r = Call("Query", R"({"TableName":"orders","KeyConditionExpression":"pk = :p AND sk BETWEEN :a AND :b",
+      "ExpressionAttributeValues":{":p":{"S":"p"},":a":{"N":"3"},":b":{"N":"6"}}})");
+  EXPECT_EQ(sks(r), "3,4,5,6") << r;
+  EXPECT_NE(r.find("\"Count\":4,\"ScannedCount\":4"), std::string::npos) << r;
+  r = Call("Query", R"({"TableName":"orders","KeyConditionExpression":"pk = :p AND sk > :a","ScanIndexForward":false,
+      "ExpressionAttributeValues":{":p":{"S":"p"},":a":{"N":"17"}}})");
+  EXPECT_EQ(sks(r), "20,19,18") << r;
+  r = Call("Query", R"({"TableName":"orders","KeyConditionExpression":"pk = :p","FilterExpression":"even = :t",
+      "ExpressionAttributeValues":{":p":{"S":"p"},":t":{"BOOL":true}},"Select":"COUNT"})");
+  EXPECT_EQ(r, R"({"Count":10,"ScannedCount":20})");
+  // Page through with Limit: every item once, in order.
+  std::string all, start;
+  for (int pages = 0; pages < 10; ++pages) {
+    r = Call("Query", R"({"TableName":"orders","KeyConditionExpression":"pk = :p","Limit":6,
+        "ExpressionAttributeValues":{":p":{"S":"p"}})" + (start.empty() ? "" : ",\"ExclusiveStartKey\":" + start) + "}");
+    all += (all.empty() ? "" : ",") + sks(r);
+    size_t lek = r.find("\"LastEvaluatedKey\":");
+    if (lek == std::string::npos) break;
+    start = r.substr(lek + 19, r.find("}}", lek) + 2 - (lek + 19));
+  }
+  EXPECT_EQ(all, "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20");
+  EXPECT_EQ(Call("Query", R"({"TableName":"orders","KeyConditionExpression":"pk = :p","FilterExpression":"sk > :a",
+      "ExpressionAttributeValues":{":p":{"S":"p"},":a":{"N":"1"}}})"),
+            "ValidationException: Filter Expression can only contain non-primary key attributes: Primary key attribute: sk");
+  EXPECT_EQ(Call("Query", R"({"TableName":"orders","KeyConditionExpression":"sk = :a","ExpressionAttributeValues":{":a":{"N":"1"}}})"),
+            "ValidationException: Query condition missed key schema element: pk");
+  r = Call("Query", R"({"TableName":"orders","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"p"}]},
+      "sk":{"ComparisonOperator":"LE","AttributeValueList":[{"N":"2"}]}}})");
+  EXPECT_EQ(sks(r), "1,2") << r;
+}
+
+TEST_F(NodeTest, QueryStopsAtOneMegabyte) {
+  CreateOrdersTable();
+  const std::string blob(100 * 1024, 'x');
+  for (int i = 0; i < 15; ++i) {
+    ASSERT_EQ(Call("PutItem", R"({"TableName":"orders","Item":{"pk":{"S":"big"},"sk":{"N":")" +
+                                  std::to_string(i) + R"("},"b":{"S":")" + blob + "\"}}}"), "{}");
+  }
+  std::string r = Call("Query", R"({"TableName":"orders","KeyConditionExpression":"pk = :p",
+      "ExpressionAttributeValues":{":p":{"S":"big"}},"Select":"COUNT"})");
+  // 100 KB items: the page ends with the item that reaches 1 MB (the 11th).
+  EXPECT_EQ(r, R"({"Count":11,"ScannedCount":11,"LastEvaluatedKey":{"pk":{"S":"big"},"sk":{"N":"10"}}})");
+}
+
+TEST_F(NodeTest, ScanAndSegments) {
+  CreateOrdersTable();
+  for (int i = 0; i < 50; ++i) {
+    Call("PutItem", R"({"TableName":"orders","Item":{"pk":{"S":"k)" + std::to_string(i) + R"("},"sk":{"N":"0"}}})");
+  }
+  std::string r = Call("Scan", R"({"TableName":"orders","Select":"COUNT"})");
+  EXPECT_EQ(r, R"({"Count":50,"ScannedCount":50})");
+  int total = 0;
+  for (int s = 0; s < 4; ++s) {
+    r = Call("Scan", R"({"TableName":"orders","Select":"COUNT","Segment":)" + std::to_string(s) + R"(,"TotalSegments":4})");
+    total += std::stoi(r.substr(r.find(':') + 1));
+  }
+  EXPECT_EQ(total, 50);  // the segments cover the table exactly once
+  EXPECT_EQ(Call("Scan", R"({"TableName":"orders","Segment":4,"TotalSegments":4})"),
+            "ValidationException: The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is out of bounds for TotalSegments: 4");
+  r = Call("Scan", R"({"TableName":"orders","ScanFilter":{"pk":{"ComparisonOperator":"BEGINS_WITH","AttributeValueList":[{"S":"k4"}]}},"Select":"COUNT"})");
+  EXPECT_EQ(r, R"({"Count":11,"ScannedCount":50})");
+}
+
+TEST_F(NodeTest, BatchOperations) {
+  CreateOrdersTable();
+  EXPECT_EQ(Call("BatchWriteItem", R"({"RequestItems":{"orders":[
+      {"PutRequest":{"Item":{"pk":{"S":"a"},"sk":{"N":"1"},"v":{"S":"x"}}}},
+      {"PutRequest":{"Item":{"pk":{"S":"b"},"sk":{"N":"1"}}}},
+      {"PutRequest":{"Item":{"pk":{"S":"c"},"sk":{"N":"1"}}}}]}})"),
+            R"({"UnprocessedItems":{}})");
+  EXPECT_EQ(Call("BatchWriteItem", R"({"RequestItems":{"orders":[{"DeleteRequest":{"Key":{"pk":{"S":"c"},"sk":{"N":"1"}}}}]},"ReturnConsumedCapacity":"TOTAL"})"),
+            R"({"UnprocessedItems":{},"ConsumedCapacity":[{"TableName":"orders","CapacityUnits":1.0}]})");
+  EXPECT_EQ(Call("BatchGetItem", R"({"RequestItems":{"orders":{"Keys":[{"pk":{"S":"a"},"sk":{"N":"1"}},
+      {"pk":{"S":"c"},"sk":{"N":"1"}}],"ProjectionExpression":"v"}}})"),
+            R"({"Responses":{"orders":[{"v":{"S":"x"}}]},"UnprocessedKeys":{}})");
+  EXPECT_EQ(Call("BatchGetItem", R"({"RequestItems":{"orders":{"Keys":[{"pk":{"S":"a"},"sk":{"N":"1"}},{"pk":{"S":"a"},"sk":{"N":"1"}}]}}})"),
+            "ValidationException: Provided list of item keys contains duplicates");
+  // A bad request anywhere in the batch writes nothing.
+  EXPECT_EQ(Call("BatchWriteItem", R"({"RequestItems":{"orders":[
+      {"PutRequest":{"Item":{"pk":{"S":"d"},"sk":{"N":"1"}}}},
+      {"PutRequest":{"Item":{"pk":{"S":"e"}}}}]}})"),
+            "ValidationException: One or more parameter values were invalid: Missing the key sk in the item");
+  EXPECT_EQ(Call("GetItem", R"({"TableName":"orders","Key":{"pk":{"S":"d"},"sk":{"N":"1"}}})"), "{}");
+  std::string many = R"({"RequestItems":{"orders":[)";
+  for (int i = 0; i < 26; ++i) {
+    many += std::string(i ? "," : "") + R"({"PutRequest":{"Item":{"pk":{"S":"m"},"sk":{"N":")" + std::to_string(i) + "\"}}}}";
+  }
+  many += "]}}";
+  EXPECT_EQ(Call("BatchWriteItem", many).rfind("ValidationException: 1 validation error detected", 0), 0u);
+  std::string keys = R"({"RequestItems":{"orders":{"Keys":[)";
+  for (int i = 0; i < 101; ++i) keys += std::string(i ? "," : "") + R"({"pk":{"S":"k"},"sk":{"N":")" + std::to_string(i) + "\"}}";
+  keys += "]}}}";
+  EXPECT_EQ(Call("BatchGetItem", keys), "ValidationException: Too many items requested for the BatchGetItem call");
+}
+
 TEST_F(NodeTest, SecondNodeOnTheSameDataDirectoryRefusesToStart) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
