@@ -1,22 +1,38 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is missing, builds, and shows ddb at work.
-# (Until the node and cluster land, the demo shows the data model: DynamoDB's validation,
-# exact numbers, canonical form and item sizes, through the ddb-item command.)
+# The README's first command: installs what is missing, builds, starts a local cluster under
+# ./.ddb/, creates a table, imports sample data through a pipe and queries it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 export PATH="$PWD/build/bin:$PATH"
+unset DDB_CLUSTER  # the embedded default: ./.ddb/cluster.toml
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
-step "echo '{\"id\":\"u1\",\"balance\":12345678901234567890.12,\"tags\":[\"a\",1e2]}' | ddb-item --from plain convert"
-echo '{"id":"u1","balance":12345678901234567890.12,"tags":["a",1e2]}' | ddb-item --from plain convert
+step "ddb-cluster up"
+ddb-cluster up
 
-step "echo '{\"n\":{\"N\":\"001.50e2\"},\"s\":{\"SS\":[\"b\",\"a\"]}}' | ddb-item convert"
-echo '{"n":{"N":"001.50e2"},"s":{"SS":["b","a"]}}' | ddb-item convert
+step "ddb-create-table --table music --key artist:S --sort song:S"
+ddb-delete-table --table music >/dev/null 2>&1 || true  # a re-run starts fresh
+ddb-create-table --table music --key artist:S --sort song:S | cut -c1-120
 
-step "echo '{\"shirt-color\":{\"S\":\"R\"},\"shirt-size\":{\"S\":\"M\"}}' | ddb-item size"
-echo '{"shirt-color":{"S":"R"},"shirt-size":{"S":"M"}}' | ddb-item size
+step "printf '...' | ddb-import --table music --format plain"
+printf '%s\n' \
+  '{"artist":"Abba","song":"Waterloo","year":1974,"price":1.99}' \
+  '{"artist":"Abba","song":"Dancing Queen","year":1976,"price":1.99}' \
+  '{"artist":"Abba","song":"SOS","year":1975,"price":0.99}' \
+  '{"artist":"Nina Simone","song":"Feeling Good","year":1965,"price":1.29}' \
+  '{"artist":"Queen","song":"Bohemian Rhapsody","year":1975,"price":12345678901234567890.12}' \
+  | ddb-import --table music --format plain
 
-step "printf '{\"a\":{\"N\":\"1e126\"}}\\n{\"b\":{\"SS\":[\"x\",\"x\"]}}\\n{\"ok\":{\"S\":\"\"}}\\n' | ddb-item validate"
-printf '{"a":{"N":"1e126"}}\n{"b":{"SS":["x","x"]}}\n{"ok":{"S":""}}\n' | ddb-item validate || true
+step "ddb-query --table music --key-condition 'artist = :a' --values '{\":a\":{\"S\":\"Abba\"}}' --plain"
+ddb-query --table music --key-condition 'artist = :a' --values '{":a":{"S":"Abba"}}' --plain
+
+step "ddb-scan --table music --filter '#y = :y' --names '{\"#y\":\"year\"}' --values '{\":y\":{\"N\":\"1975\"}}' --plain"
+ddb-scan --table music --filter '#y = :y' --names '{"#y":"year"}' --values '{":y":{"N":"1975"}}' --plain
+
+step "ddb-update --table music --key '{\"artist\":\"Abba\",\"song\":\"SOS\"}' --plain --update 'ADD plays :one' --values '{\":one\":{\"N\":\"1\"}}' --return ALL_NEW"
+ddb-update --table music --key '{"artist":"Abba","song":"SOS"}' --plain --update 'ADD plays :one' \
+  --values '{":one":{"N":"1"}}' --return ALL_NEW
+
+printf '\nThe cluster keeps running (ddb-cluster status; stop it with ddb-cluster down).\n'

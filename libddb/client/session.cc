@@ -1,0 +1,31 @@
+#include "libddb/client/session.h"
+
+namespace ddb::client {
+
+Result<std::unique_ptr<Session>> Session::Open(const std::string& cluster_flag) {
+  DDB_ASSIGN_OR_RETURN(cluster::ClusterConfig config,
+                       cluster::LoadClusterFile(cluster::ResolveClusterPath(cluster_flag)));
+  return std::unique_ptr<Session>(new Session(std::move(config)));
+}
+
+Result<std::string> Session::Call(const std::string& operation, const std::string& body) {
+  Status last;
+  for (size_t tried = 0; tried < config_.nodes.size(); ++tried) {
+    const cluster::NodeConfig& node = config_.nodes[current_];
+    if (client_ == nullptr) {
+      DDB_ASSIGN_OR_RETURN(client_, net::Client::Connect(node.address));
+    }
+    net::CallOptions options;
+    options.timeout = std::chrono::milliseconds(tried + 1 < config_.nodes.size() ? 3000 : 10000);
+    Result<std::string> r = client_->Call(operation, body, options);
+    if (r.ok() || r.status().code() != Code::kServiceUnavailable) return r;
+    last = Status(Code::kServiceUnavailable,
+                  "node " + std::to_string(node.id) + " at " + node.address +
+                      " does not answer (is the cluster up? try 'ddb-cluster status')");
+    client_.reset();
+    current_ = (current_ + 1) % config_.nodes.size();
+  }
+  return last;
+}
+
+}  // namespace ddb::client

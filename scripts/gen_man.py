@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Writes man/ddb-*.1 for the cluster commands from the table below, so that every page has
+the same sections (NAME, SYNOPSIS, DESCRIPTION, OPTIONS, OUTPUT, EXIT STATUS, EXAMPLES,
+SEE ALSO) and the shared options and exit statuses are worded once. Run it after changing a
+command's flags; tests/cmd/ddb_commands_test.sh runs every EXAMPLES line against a cluster
+(with a table `music`, key artist:S and song:S, holding a few songs)."""
+import os
+
+COMMON_OPTIONS = [
+    ("--cluster FILE", "The cluster file. Default: $DDB_CLUSTER, else ./.ddb/cluster.toml."),
+]
+PLAIN = ("--plain", "Items in and out as plain JSON ({\"artist\":\"a\"}) instead of DynamoDB JSON "
+         "({\"artist\":{\"S\":\"a\"}}); numbers stay exact. Binaries and sets come out as base64 "
+         "strings and arrays.")
+NAMES = ("--names JSON", "ExpressionAttributeNames, a JSON object: {\"#y\":\"year\"}.")
+VALUES = ("--values JSON", "ExpressionAttributeValues, DynamoDB JSON values: {\":v\":{\"N\":\"1\"}}.")
+CONDITION = ("--condition EXPR", "A ConditionExpression the stored item must satisfy; when it does not, "
+             "nothing is written and the exit status is 3.")
+
+EXIT = [("0", "Success."), ("1", "An error (the line on standard error names it)."),
+        ("2", "Usage error: unknown option, missing or malformed option value."),
+        ("3", "A condition failed (ConditionalCheckFailedException)."),
+        ("4", "The table does not exist (ResourceNotFoundException)."),
+        ("5", "Throttled (ProvisionedThroughputExceededException and the like).")]
+
+PAGES = {
+  "ddb-cluster": dict(
+    summary="create, start, stop and inspect a ddb cluster on this machine",
+    synopsis=["[--cluster FILE] init [--dir DIR] [--nodes N] [--base-port P] [--force]",
+              "[--cluster FILE] up", "[--cluster FILE] down", "[--cluster FILE] status"],
+    description="""\\fBinit\\fR writes a cluster file for a local cluster: N loopback nodes (default 1) on
+ports base-port+1... (default 7100) with their data under DIR (default .ddb), a file:// backup
+target and the development access key. \\fBup\\fR starts every node of the cluster file that is
+not running (ddb-node --detach, pid and log files next to the cluster file); with no cluster
+file anywhere (no --cluster, no $DDB_CLUSTER, no ./.ddb/cluster.toml) it first writes the
+default one under ./.ddb/. \\fBdown\\fR stops the nodes with SIGTERM and waits for them.
+\\fBstatus\\fR asks every node for its tables.
+.PP
+Until replication lands, tables live on the node that created them: the default cluster has
+one node.""",
+    options=[("--dir DIR", "init: where to write cluster.toml and the node data (default .ddb)."),
+             ("--nodes N", "init: number of nodes, 1 to 9 (default 1)."),
+             ("--base-port P", "init: node N listens on P+N (default 7100)."),
+             ("--force", "init: overwrite an existing cluster file.")],
+    output="""One JSON line per node: \\fBup\\fR {"node":1,"address":"tcp://...","pid":N,"state":"started"|"running"|"failed","log":FILE};
+\\fBdown\\fR {"node":1,"state":"stopped"|"not running"|"still running"};
+\\fBstatus\\fR {"node":1,"address":...,"pid":N,"state":"up"|"down"|"unresponsive","tables":N,"data_dir":DIR}.
+\\fBinit\\fR prints {"cluster_file":FILE,"nodes":N}.""",
+    exit=[("0", "Success (for status: every node is up)."), ("1", "A node failed to start or stop, or (status) is not up."),
+          ("2", "Usage error.")],
+    examples=["ddb-cluster status"],
+    see=["ddb-node(1)"],
+    no_common=False),
+  "ddb-create-table": dict(
+    summary="create a table",
+    synopsis=["--table NAME --key ATTR:TYPE [--sort ATTR:TYPE] [--billing PAY_PER_REQUEST|PROVISIONED] [--rcu N --wcu N]"],
+    description="""Creates a table whose partition key is ATTR of TYPE (S, N or B), with an optional sort
+key. Table names are 3 to 255 characters of [a-zA-Z0-9_.-].""",
+    options=[("--table NAME", "The table's name."), ("--key ATTR:TYPE", "The partition key."),
+             ("--sort ATTR:TYPE", "The sort key."),
+             ("--billing MODE", "PAY_PER_REQUEST (default) or PROVISIONED."),
+             ("--rcu N, --wcu N", "Read and write capacity units, required with PROVISIONED.")],
+    output="One JSON line: DynamoDB's CreateTable response, {\"TableDescription\":{...}}.",
+    examples=["ddb-create-table --table playlists --key owner:S --sort name:S"],
+    see=["ddb-describe-table(1)", "ddb-delete-table(1)", "ddb-list-tables(1)"]),
+  "ddb-describe-table": dict(
+    summary="print a table's description",
+    synopsis=["--table NAME"],
+    description="""Prints the table's description: key schema, attribute definitions, status, billing
+mode, item count and size (kept current by the node), creation time, ARN and id.""",
+    options=[("--table NAME", "The table.")],
+    output="One JSON line: DynamoDB's TableDescription object.",
+    examples=["ddb-describe-table --table music"],
+    see=["ddb-create-table(1)", "ddb-list-tables(1)"]),
+  "ddb-delete-table": dict(
+    summary="delete a table and all its items",
+    synopsis=["--table NAME"],
+    description="Deletes the table and every item in it. There is no undo.",
+    options=[("--table NAME", "The table.")],
+    output="One JSON line: the table's description with TableStatus DELETING.",
+    examples=["ddb-create-table --table scratch --key id:S", "ddb-delete-table --table scratch"],
+    see=["ddb-create-table(1)"]),
+  "ddb-list-tables": dict(
+    summary="list the tables",
+    synopsis=[""],
+    description="Prints every table name in order, following ListTables' pages.",
+    options=[],
+    output="One JSON line per table: {\"TableName\":NAME}.",
+    examples=["ddb-list-tables"],
+    see=["ddb-create-table(1)", "ddb-describe-table(1)"]),
+  "ddb-put": dict(
+    summary="write items",
+    synopsis=["--table NAME [--item ITEM] [--condition EXPR] [--names JSON] [--values JSON] [--return-old] [--on-error stop|skip] [--plain]"],
+    description="""Writes one item given with --item, or one item per line of standard input (blank
+lines skipped), replacing any item with the same key. Each put is acknowledged only once it is
+on disk. With input lines, every line is checked before anything is written, and a failure
+names its line number: with --on-error stop (the default) a bad line means nothing is written,
+with skip the good lines are. The lines are held in memory: for large inputs use
+ddb-import(1).""",
+    options=[("--table NAME", "The table."), ("--item ITEM", "The item, as one JSON object."),
+             CONDITION, NAMES, VALUES,
+             ("--return-old", "Print the item each put replaced (ReturnValues ALL_OLD)."),
+             ("--on-error stop|skip", "With input lines: stop at the first failure (default), or skip it."), PLAIN],
+    output="Nothing, or with --return-old the replaced items, one JSON line each.",
+    examples=["ddb-put --table music --item '{\"artist\":{\"S\":\"Nina\"},\"song\":{\"S\":\"Sinnerman\"},\"year\":{\"N\":\"1965\"}}'",
+              "echo '{\"artist\":\"Nina\",\"song\":\"Feeling Good\",\"year\":1965}' | ddb-put --table music --plain",
+              "ddb-put --table music --item '{\"artist\":{\"S\":\"Nina\"},\"song\":{\"S\":\"New\"}}' --condition 'attribute_not_exists(song)'"],
+    see=["ddb-get(1)", "ddb-import(1)", "ddb-update(1)"]),
+  "ddb-get": dict(
+    summary="read one item by its key",
+    synopsis=["--table NAME --key KEY [--projection EXPR] [--names JSON] [--consistent] [--plain]"],
+    description="Reads the item whose key attributes are KEY. Prints nothing if there is none.",
+    options=[("--table NAME", "The table."), ("--key KEY", "The key attributes, as a JSON object."),
+             ("--projection EXPR", "A ProjectionExpression: print only these attributes."), NAMES,
+             ("--consistent", "A strongly consistent read."), PLAIN],
+    output="The item as one JSON line, or nothing.",
+    examples=["ddb-get --table music --key '{\"artist\":{\"S\":\"Abba\"},\"song\":{\"S\":\"Waterloo\"}}'",
+              "ddb-get --table music --plain --key '{\"artist\":\"Abba\",\"song\":\"Waterloo\"}' --projection '#y' --names '{\"#y\":\"year\"}'"],
+    see=["ddb-put(1)", "ddb-query(1)"]),
+  "ddb-delete": dict(
+    summary="delete one item by its key",
+    synopsis=["--table NAME --key KEY [--condition EXPR] [--names JSON] [--values JSON] [--return-old] [--plain]"],
+    description="Deletes the item whose key attributes are KEY, if there is one.",
+    options=[("--table NAME", "The table."), ("--key KEY", "The key attributes, as a JSON object."),
+             CONDITION, NAMES, VALUES, ("--return-old", "Print the deleted item."), PLAIN],
+    output="Nothing, or with --return-old the deleted item as one JSON line.",
+    examples=["ddb-put --table music --plain --item '{\"artist\":\"Tmp\",\"song\":\"x\"}'",
+              "ddb-delete --table music --plain --key '{\"artist\":\"Tmp\",\"song\":\"x\"}' --return-old"],
+    see=["ddb-put(1)"]),
+  "ddb-update": dict(
+    summary="update one item with an UpdateExpression",
+    synopsis=["--table NAME --key KEY --update EXPR [--condition EXPR] [--names JSON] [--values JSON] [--return WHAT] [--plain]"],
+    description="""Applies an UpdateExpression (SET, REMOVE, ADD and DELETE clauses) to the item with the
+given key, creating it if it does not exist, as DynamoDB's UpdateItem does.""",
+    options=[("--table NAME", "The table."), ("--key KEY", "The key attributes, as a JSON object."),
+             ("--update EXPR", "The UpdateExpression."), CONDITION, NAMES, VALUES,
+             ("--return WHAT", "NONE (default), ALL_OLD, UPDATED_OLD, ALL_NEW or UPDATED_NEW: what to print."), PLAIN],
+    output="Nothing, or the attributes --return asks for, as one JSON line.",
+    examples=["ddb-update --table music --plain --key '{\"artist\":\"Abba\",\"song\":\"Waterloo\"}' --update 'ADD plays :one' --values '{\":one\":{\"N\":\"1\"}}' --return UPDATED_NEW"],
+    see=["ddb-put(1)", "ddb-get(1)"]),
+  "ddb-query": dict(
+    summary="print the items of one partition key",
+    synopsis=["--table NAME --key-condition EXPR [--filter EXPR] [--projection EXPR] [--names JSON] [--values JSON] [--limit N] [--count] [--reverse] [--consistent] [--plain]"],
+    description="""Prints the items selected by a KeyConditionExpression (the partition key with =, and
+optionally one sort-key condition), in sort-key order, following every page.""",
+    options=[("--table NAME", "The table."), ("--key-condition EXPR", "The KeyConditionExpression."),
+             ("--filter EXPR", "A FilterExpression applied to the items read."),
+             ("--projection EXPR", "A ProjectionExpression."), NAMES, VALUES,
+             ("--limit N", "Print at most N items."), ("--count", "Print only the counts."),
+             ("--reverse", "Descending sort-key order."), ("--consistent", "Strongly consistent reads."), PLAIN],
+    output="One JSON line per item; with --count, one line {\"Count\":N,\"ScannedCount\":M}.",
+    examples=["ddb-query --table music --key-condition 'artist = :a' --values '{\":a\":{\"S\":\"Abba\"}}'",
+              "ddb-query --table music --plain --key-condition 'artist = :a AND begins_with(song, :p)' --values '{\":a\":{\"S\":\"Abba\"},\":p\":{\"S\":\"W\"}}' --reverse"],
+    see=["ddb-scan(1)", "ddb-get(1)"]),
+  "ddb-scan": dict(
+    summary="print every item of a table",
+    synopsis=["--table NAME [--filter EXPR] [--projection EXPR] [--names JSON] [--values JSON] [--limit N] [--count] [--segment I --total-segments N] [--consistent] [--plain]"],
+    description="""Prints every item of the table (or of segment I of N, for parallel scans), following
+every page, in constant memory. Its output is ddb-import's input: ddb-scan --table A |
+ddb-import --table B copies a table.""",
+    options=[("--table NAME", "The table."), ("--filter EXPR", "A FilterExpression."),
+             ("--projection EXPR", "A ProjectionExpression."), NAMES, VALUES,
+             ("--limit N", "Print at most N items."), ("--count", "Print only the counts."),
+             ("--segment I, --total-segments N", "Scan only segment I (from 0) of N."),
+             ("--consistent", "Strongly consistent reads."), PLAIN],
+    output="One JSON line per item; with --count, one line {\"Count\":N,\"ScannedCount\":M}.",
+    examples=["ddb-scan --table music --count", "ddb-scan --table music --filter '#y < :y' --names '{\"#y\":\"year\"}' --values '{\":y\":{\"N\":\"1980\"}}' --plain"],
+    see=["ddb-query(1)", "ddb-export(1)", "ddb-import(1)"]),
+  "ddb-import": dict(
+    summary="load items from standard input into a table",
+    synopsis=["--table NAME [--format ddb|plain|csv] [--on-error stop|skip] [--concurrency N]"],
+    description="""Reads items from standard input: DynamoDB JSON lines (default), plain JSON lines, or
+CSV whose header names typed columns (NAME:S, NAME:N, NAME:B base64, NAME:BOOL; untyped
+columns are S; empty fields are left out). Every line is checked first, as the node would check
+it (syntax, types, sizes, the table's key attributes), and the good lines are spooled to a
+temporary file: with --on-error stop (the default) a single bad line means nothing is written.
+The items are then written in BatchWriteItem batches of 25 by parallel writers. Importing the
+same input again is safe: it writes the same items. Progress goes to standard error when it
+is a terminal.""",
+    options=[("--table NAME", "The table, which must exist."),
+             ("--format ddb|plain|csv", "The input format (default ddb)."),
+             ("--on-error stop|skip", "stop: write nothing if any line is bad (default); skip: write the good lines."),
+             ("--concurrency N", "Parallel batch writers, 1 to 64 (default 4).")],
+    output="""One JSON line at the end: {"imported":N,"invalid":M}. Each bad line is reported on standard
+error as ddb-import: line N: ErrorName: message.""",
+    examples=["printf 'artist:S,song:S,year:N\\nQueen,Bohemian Rhapsody,1975\\n' | ddb-import --table music --format csv",
+              "ddb-scan --table music | ddb-import --table music"],
+    see=["ddb-export(1)", "ddb-scan(1)", "ddb-item(1)"]),
+  "ddb-export": dict(
+    summary="write every item of a table to standard output",
+    synopsis=["--table NAME [--format ddb|plain|csv] [--columns NAME[:TYPE],...]"],
+    description="""Writes every item of the table as DynamoDB JSON lines (default), plain JSON lines, or
+CSV with the given columns (a header line first; values of another type than the column's are
+written as their plain JSON). Reads page by page: constant memory.""",
+    options=[("--table NAME", "The table."), ("--format ddb|plain|csv", "The output format (default ddb)."),
+             ("--columns SPEC", "For csv: the columns, as NAME[:TYPE],... with TYPE S, N, B or BOOL.")],
+    output="The items, one line each (after a header line for csv).",
+    examples=["ddb-export --table music --format csv --columns artist:S,song:S,year:N"],
+    see=["ddb-import(1)", "ddb-scan(1)"]),
+}
+
+def esc(text):
+    return text.replace("\\\\", "\\e").replace("-", "\\-") if False else text.replace("-", "\\-")
+
+def render(name, p):
+    out = [f'.TH {name.upper()} 1 "2026-11-22" "ddb 0.1.0" "ddb manual"', ".SH NAME",
+           f"{name} \\- {p['summary']}", ".SH SYNOPSIS"]
+    for i, s in enumerate(p["synopsis"]):
+        if i: out.append(".br")
+        out.append(f".B {name}")
+        if s: out.append(s.replace("-", "\\-"))
+    out += [".SH DESCRIPTION", p["description"], ".SH OPTIONS"]
+    opts = list(p["options"])
+    if p.get("no_common", True) is not False or True:
+        opts += COMMON_OPTIONS
+    opts += [("-h, --help", "Print usage and exit."), ("--version", "Print the version and exit.")]
+    for flag, text in opts:
+        out += [".TP", f".B {flag.replace('-', chr(92) + '-')}", text]
+    out += [".SH OUTPUT", p["output"], ".PP",
+            f"Errors go to standard error as one line: {name}: ErrorName: message, with DynamoDB's "
+            "exception name and wording.", ".SH EXIT STATUS"]
+    for code, text in p.get("exit", EXIT):
+        out += [".TP", f".B {code}", text]
+    out += [".SH EXAMPLES", ".nf"]
+    for e in p["examples"]:
+        out.append("$ " + e.replace("\\", "\\e").replace("-", "\\-"))
+    out += [".fi", ".SH SEE ALSO", ",\n".join(".BR " + s.replace("(", " (") for s in p["see"] + ["ddb-cluster(1)"] if not (name == "ddb-cluster" and s == "ddb-cluster(1)"))]
+    return "\n".join(out) + "\n"
+
+here = os.path.dirname(os.path.abspath(__file__))
+for name, page in PAGES.items():
+    with open(os.path.join(here, "..", "man", name + ".1"), "w") as f:
+        f.write(render(name, page))
+print(f"wrote {len(PAGES)} man pages")

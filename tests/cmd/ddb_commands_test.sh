@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The table and item commands against a real local cluster, driven as shell scripts drive
+# them: outputs, exit statuses, one-line errors, nothing written on bad input, pipes between
+# commands, --help, and every EXAMPLES line of their man pages.
+# Usage: ddb_commands_test.sh BIN_DIR
+set -u
+bin=$(realpath "$1")
+export PATH="$bin:$PATH"
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+tmp=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export DDB_CLUSTER="$tmp/cluster.toml"
+trap 'ddb-cluster down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+
+check "init" 0 "$(ddb-cluster init --dir "$tmp" --base-port $((port - 1)) >/dev/null; echo $?)"
+check "up" '"state":"started"' "$(ddb-cluster up | grep -o '"state":"started"')"
+check "status" '"state":"up","tables":0' "$(ddb-cluster status | grep -o '"state":"up","tables":0')"
+
+check "create-table" 0 "$(ddb-create-table --table music --key artist:S --sort song:S >/dev/null; echo $?)"
+check "create-table again" "ddb-create-table: ResourceInUseException: Table already exists: music" \
+  "$(ddb-create-table --table music --key artist:S 2>&1 >/dev/null)"
+check "create-table bad key" 2 "$(ddb-create-table --table other --key artist:X 2>/dev/null; echo $?)"
+check "list-tables" '{"TableName":"music"}' "$(ddb-list-tables)"
+printf '%s\n' '{"artist":"Abba","song":"Waterloo","year":1974}' '{"artist":"Abba","song":"SOS","year":1975}' \
+  '{"artist":"Nina","song":"Sinnerman","year":1965}' | ddb-put --table music --plain
+check "put from stdin" 0 "$?"
+check "get" '{"artist":{"S":"Abba"},"song":{"S":"SOS"},"year":{"N":"1975"}}' \
+  "$(ddb-get --table music --key '{"artist":{"S":"Abba"},"song":{"S":"SOS"}}')"
+check "get missing" "" "$(ddb-get --table music --plain --key '{"artist":"Abba","song":"nope"}')"
+check "query order" '{"song":"SOS"} {"song":"Waterloo"}' \
+  "$(ddb-query --table music --plain --key-condition 'artist = :a' --values '{":a":{"S":"Abba"}}' --projection song | tr '\n' ' ' | sed 's/ $//')"
+check "query reverse limit" '{"song":"Waterloo"}' \
+  "$(ddb-query --table music --plain --key-condition 'artist = :a' --values '{":a":{"S":"Abba"}}' --projection song --reverse --limit 1)"
+check "scan count" '{"Count":3,"ScannedCount":3}' "$(ddb-scan --table music --count)"
+check "update" '{"year":1976}' \
+  "$(ddb-update --table music --plain --key '{"artist":"Abba","song":"SOS"}' --update 'SET #y = #y + :one' --names '{"#y":"year"}' --values '{":one":{"N":"1"}}' --return UPDATED_NEW)"
+
+# Exit statuses a script can branch on.
+ddb-put --table music --plain --item '{"artist":"Abba","song":"SOS"}' --condition 'attribute_not_exists(song)' 2>"$tmp/err"
+check "condition failed: exit 3" 3 "$?"
+check "condition failed: one line" "ddb-put: ConditionalCheckFailedException: The conditional request failed" "$(cat "$tmp/err")"
+ddb-get --table nosuch --key '{"a":{"S":"b"}}' 2>"$tmp/err"
+check "missing table: exit 4" 4 "$?"
+check "missing table: message" "ddb-get: ResourceNotFoundException: Requested resource not found: Table: nosuch not found" "$(cat "$tmp/err")"
+ddb-put --table music --bogus 2>/dev/null
+check "bad flag: exit 2" 2 "$?"
+
+# Bad input changes nothing.
+printf '%s\n' '{"artist":"Z","song":"1"}' '{"artist":"Z","song":' | ddb-put --table music --plain 2>"$tmp/err"
+check "put bad line: exit 1" 1 "$?"
+check "put bad line: names the line" 1 "$(grep -c '^ddb-put: line 2: SerializationException' "$tmp/err")"
+check "put bad line: nothing written" "" "$(ddb-get --table music --plain --key '{"artist":"Z","song":"1"}')"
+printf '%s\n' '{"artist":"Y","song":"1"}' '{"artist":"Y"}' | ddb-import --table music --format plain >/dev/null 2>"$tmp/err"
+check "import bad line: exit 1" 1 "$?"
+check "import bad line: message" "ddb-import: line 2: ValidationException: One or more parameter values were invalid: Missing the key song in the item" "$(head -1 "$tmp/err")"
+check "import bad line: nothing written" "" "$(ddb-get --table music --plain --key '{"artist":"Y","song":"1"}')"
+check "oversized item" "ddb-put: line 1: ValidationException: Item size has exceeded the maximum allowed size" \
+  "$(python3 -c 'print("{\"artist\":\"Big\",\"song\":\"x\",\"b\":\"" + "x"*409600 + "\"}")' | ddb-put --table music --plain 2>&1)"
+check "wrong key type" "ddb-put: ValidationException: One or more parameter values were invalid: Type mismatch for key song expected: S actual: N" \
+  "$(ddb-put --table music --plain --item '{"artist":"A","song":1}' 2>&1)"
+check "scan count unchanged" '{"Count":3,"ScannedCount":3}' "$(ddb-scan --table music --count)"
+
+# Pipes: export to CSV and back, scan into import copies a table.
+ddb-create-table --table music_copy --key artist:S --sort song:S >/dev/null
+check "scan | import" '{"imported":3,"invalid":0}' "$(ddb-scan --table music | ddb-import --table music_copy)"
+check "copy identical" "$(ddb-export --table music | sort)" "$(ddb-export --table music_copy | sort)"
+ddb-export --table music --format csv --columns artist:S,song:S,year:N > "$tmp/music.csv"
+check "csv header" "artist:S,song:S,year:N" "$(head -1 "$tmp/music.csv")"
+ddb-create-table --table music_csv --key artist:S --sort song:S >/dev/null
+check "csv round trip" '{"imported":3,"invalid":0}' "$(ddb-import --table music_csv --format csv < "$tmp/music.csv")"
+check "csv copy identical" "$(ddb-export --table music --format plain | sort)" "$(ddb-export --table music_csv --format plain | sort)"
+check "delete-table" 0 "$(ddb-delete-table --table music_csv >/dev/null; echo $?)"
+
+# Every command has --help.
+for c in ddb-cluster ddb-create-table ddb-describe-table ddb-delete-table ddb-list-tables ddb-put ddb-get \
+         ddb-delete ddb-update ddb-query ddb-scan ddb-import ddb-export; do
+  "$c" --help >/dev/null
+  check "$c --help" 0 "$?"
+done
+
+# The man pages' EXAMPLES, in a scratch directory, against this cluster.
+for page in "$here"/../../man/ddb-*.1; do
+  name=$(basename "$page" .1)
+  case $name in ddb-node|ddb-item) continue ;; esac
+  n=0
+  while IFS= read -r cmdline; do
+    n=$((n + 1))
+    (cd "$tmp" && bash -o pipefail -c "$cmdline" >/dev/null 2>"$tmp/example.err")
+    rc=$?
+    check "$name example $n" 0 "$rc"
+    [ "$rc" -eq 0 ] || { echo "  $cmdline"; cat "$tmp/example.err"; }
+  done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH SEE ALSO/p' "$page" | grep '^\$ ' | sed 's/^\$ //; s/\\-/-/g; s/\\e/\\/g')
+  check "$name has examples" yes "$([ "$n" -gt 0 ] && echo yes || echo no)"
+done
+
+check "down" '"state":"stopped"' "$(ddb-cluster down | grep -o '"state":"stopped"')"
+if [ "$failures" -gt 0 ]; then echo "$failures checks failed"; exit 1; fi
+echo "all checks passed"
