@@ -80,6 +80,18 @@ mode, item count and size (kept current by the node), creation time, ARN and id.
     output="One JSON line: the table's description with TableStatus DELETING.",
     examples=["ddb-create-table --table scratch --key id:S", "ddb-delete-table --table scratch"],
     see=["ddb-create-table(1)"]),
+  "ddb-update-table": dict(
+    summary="change a table's billing mode or provisioned throughput",
+    synopsis=["--table NAME [--billing PAY_PER_REQUEST|PROVISIONED] [--rcu N --wcu N]"],
+    description="""Switches a table between on-demand (PAY_PER_REQUEST) and provisioned billing, or changes
+its provisioned read and write capacity units. Asking for the throughput the table already has
+is an error, as on DynamoDB.""",
+    options=[("--table NAME", "The table."), ("--billing MODE", "PAY_PER_REQUEST or PROVISIONED."),
+             ("--rcu N, --wcu N", "Read and write capacity units (both, for PROVISIONED).")],
+    output="One JSON line: the table's description with TableStatus UPDATING.",
+    examples=["ddb-create-table --table metered --key id:S", "ddb-update-table --table metered --billing PROVISIONED --rcu 5 --wcu 5",
+              "ddb-delete-table --table metered"],
+    see=["ddb-describe-table(1)", "ddb-create-table(1)"]),
   "ddb-list-tables": dict(
     summary="list the tables",
     synopsis=[""],
@@ -127,6 +139,31 @@ ddb-import(1).""",
     examples=["ddb-put --table music --plain --item '{\"artist\":\"Tmp\",\"song\":\"x\"}'",
               "ddb-delete --table music --plain --key '{\"artist\":\"Tmp\",\"song\":\"x\"}' --return-old"],
     see=["ddb-put(1)"]),
+  "ddb-batch-get": dict(
+    summary="read many items by key",
+    synopsis=["--table NAME [--projection EXPR] [--consistent] [--plain] < keys"],
+    description="""Reads the keys on standard input (one JSON object per line, all checked first) and
+prints the items found, asking BatchGetItem for 100 keys at a time and again for any keys
+left unprocessed. Keys without an item print nothing; the order of the output is not the
+order of the keys.""",
+    options=[("--table NAME", "The table."), ("--projection EXPR", "A ProjectionExpression."),
+             ("--consistent", "Strongly consistent reads."), PLAIN],
+    output="One JSON line per item found.",
+    examples=["printf '%s\\n' '{\"artist\":\"Abba\",\"song\":\"Waterloo\"}' '{\"artist\":\"Nobody\",\"song\":\"x\"}' | ddb-batch-get --table music --plain"],
+    see=["ddb-get(1)", "ddb-batch-write(1)"]),
+  "ddb-batch-write": dict(
+    summary="apply many puts and deletes",
+    synopsis=["--table NAME < requests"],
+    description="""Reads write requests on standard input, one per line, in DynamoDB's WriteRequest shape:
+{"PutRequest":{"Item":ITEM}} or {"DeleteRequest":{"Key":KEY}} (DynamoDB JSON). Every line is
+checked before anything is sent; then BatchWriteItem applies them 25 at a time. Each request
+is atomic, the whole input is not: a failure after some batches is reported with the number of
+requests already written, and running the same input again is safe.""",
+    options=[("--table NAME", "The table.")],
+    output="One JSON line at the end: {\"written\":N}.",
+    examples=["echo '{\"PutRequest\":{\"Item\":{\"artist\":{\"S\":\"Tmp\"},\"song\":{\"S\":\"y\"}}}}' | ddb-batch-write --table music",
+              "echo '{\"DeleteRequest\":{\"Key\":{\"artist\":{\"S\":\"Tmp\"},\"song\":{\"S\":\"y\"}}}}' | ddb-batch-write --table music"],
+    see=["ddb-import(1)", "ddb-batch-get(1)"]),
   "ddb-update": dict(
     summary="update one item with an UpdateExpression",
     synopsis=["--table NAME --key KEY --update EXPR [--condition EXPR] [--names JSON] [--values JSON] [--return WHAT] [--plain]"],

@@ -13,6 +13,7 @@ Result<std::string> CreateTable(Node& node, const Request& request, Reply* reply
 Result<std::string> DescribeTable(Node& node, const Request& request, Reply* reply);
 Result<std::string> ListTables(Node& node, const Request& request, Reply* reply);
 Result<std::string> DeleteTable(Node& node, const Request& request, Reply* reply);
+Result<std::string> UpdateTable(Node& node, const Request& request, Reply* reply);
 Result<std::string> PutItem(Node& node, const Request& request, Reply* reply);
 Result<std::string> GetItem(Node& node, const Request& request, Reply* reply);
 Result<std::string> DeleteItem(Node& node, const Request& request, Reply* reply);

@@ -23,6 +23,7 @@ const std::map<std::string, HandlerFn, std::less<>>& Handlers() {
   static const std::map<std::string, HandlerFn, std::less<>> handlers = {
       {"CreateTable", &CreateTable}, {"DescribeTable", &DescribeTable},
       {"ListTables", &ListTables},   {"DeleteTable", &DeleteTable},
+      {"UpdateTable", &UpdateTable},
       {"PutItem", &PutItem},         {"GetItem", &GetItem},
       {"DeleteItem", &DeleteItem},   {"UpdateItem", &UpdateItem},
       {"Query", &Query},             {"Scan", &Scan},
@@ -57,14 +58,29 @@ Result<int> LockDataDir(const std::string& data_dir) {
 
 }  // namespace
 
-Table::~Table() {
+TableStorage::~TableStorage() {
   store.reset();
   if (deleted) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-    if (ec) spdlog::error("removing {} of deleted table {}: {}", dir, info.name, ec.message());
+    if (ec) spdlog::error("removing {} of a deleted table: {}", dir, ec.message());
   }
 }
+
+namespace {
+
+Result<std::shared_ptr<Table>> OpenTable(const std::string& data_dir, const TableInfo& info) {
+  auto storage = std::make_shared<TableStorage>();
+  storage->dir = data_dir + "/tables/" + info.id;
+  DDB_ASSIGN_OR_RETURN(storage->store, storage::PartitionStore::Open(storage->dir + "/p0"));
+  auto table = std::make_shared<Table>();
+  table->info = info;
+  table->store = storage->store.get();
+  table->storage = std::move(storage);
+  return table;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir) {
   DDB_ASSIGN_OR_RETURN(int fd, LockDataDir(data_dir));
@@ -82,11 +98,7 @@ Node::~Node() {
 Status Node::Load() {
   DDB_ASSIGN_OR_RETURN(catalog_, Catalog::Open(data_dir_ + "/catalog"));
   for (const TableInfo& info : catalog_->List()) {
-    auto table = std::make_shared<Table>();
-    table->info = info;
-    table->dir = data_dir_ + "/tables/" + info.id;
-    DDB_ASSIGN_OR_RETURN(table->store, storage::PartitionStore::Open(table->dir + "/p0"));
-    tables_[info.name] = std::move(table);
+    DDB_ASSIGN_OR_RETURN(tables_[info.name], OpenTable(data_dir_, info));
   }
   spdlog::info("node: {} tables in {}", tables_.size(), data_dir_);
   return Status::OK();
@@ -100,20 +112,26 @@ Result<std::shared_ptr<Table>> Node::FindTable(const std::string& name) {
 }
 
 Result<std::shared_ptr<Table>> Node::CreateTableStorage(const TableInfo& info) {
-  auto table = std::make_shared<Table>();
-  table->info = info;
-  table->dir = data_dir_ + "/tables/" + info.id;
-  DDB_ASSIGN_OR_RETURN(table->store, storage::PartitionStore::Open(table->dir + "/p0"));
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, OpenTable(data_dir_, info));
   std::lock_guard<std::mutex> lock(mu_);
   tables_[info.name] = table;
   return table;
+}
+
+void Node::UpdateTableInfo(const TableInfo& info) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tables_.find(info.name);
+  if (it == tables_.end()) return;
+  auto updated = std::make_shared<Table>(*it->second);
+  updated->info = info;
+  it->second = std::move(updated);
 }
 
 void Node::DropTable(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tables_.find(name);
   if (it == tables_.end()) return;
-  it->second->deleted = true;
+  it->second->storage->deleted = true;
   tables_.erase(it);
 }
 

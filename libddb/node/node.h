@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,13 +22,22 @@
 
 namespace ddb::node {
 
-// A table open on this node: its settings and its partition store.
+// A table's storage: its directory and partition store. Shared by every version of the
+// table's settings; when the table is deleted, the files go with the last user.
+struct TableStorage {
+  std::string dir;
+  std::unique_ptr<storage::PartitionStore> store;
+  std::atomic<bool> deleted{false};
+  ~TableStorage();
+};
+
+// A table open on this node: its settings and its storage. Immutable once published in the
+// node's map (UpdateTable publishes a new Table sharing the storage), so handlers read it
+// without locks.
 struct Table {
   TableInfo info;
-  std::unique_ptr<storage::PartitionStore> store;
-  std::string dir;
-  bool deleted = false;  // set by DeleteTable: the files go when the last user lets go
-  ~Table();
+  std::shared_ptr<TableStorage> storage;
+  storage::PartitionStore* store = nullptr;  // storage->store, for brevity
 };
 
 // What a handler produces besides its body.
@@ -48,6 +58,8 @@ class Node {
   // The open table, or ResourceNotFoundException.
   Result<std::shared_ptr<Table>> FindTable(const std::string& name);
   Result<std::shared_ptr<Table>> CreateTableStorage(const TableInfo& info);
+  // Publishes new settings for a table (same store).
+  void UpdateTableInfo(const TableInfo& info);
   // Forgets the table; its files are removed once no request uses it.
   void DropTable(const std::string& name);
   // Serializes read-modify-write sequences on one item (striped by key hash).

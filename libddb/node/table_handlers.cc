@@ -219,3 +219,66 @@ Result<std::string> DeleteTable(Node& node, const Request& request, Reply*) {
 }
 
 }  // namespace ddb::node
+
+namespace ddb::node {
+
+Result<std::string> UpdateTable(Node& node, const Request& request, Reply*) {
+  DDB_ASSIGN_OR_RETURN(std::string name, request.TableName());
+  for (const char* unsupported : {"GlobalSecondaryIndexUpdates", "StreamSpecification", "ReplicaUpdates",
+                                  "SSESpecification", "AttributeDefinitions"}) {
+    if (request.Member(unsupported) != nullptr) {
+      return Status::Validation(std::string("ddb does not support ") + unsupported + " in UpdateTable yet");
+    }
+  }
+  DDB_ASSIGN_OR_RETURN(std::optional<std::string> billing,
+                       request.OptionalEnum("BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"}));
+  const rapidjson::Value* pt = request.Member("ProvisionedThroughput");
+  if (!billing.has_value() && pt == nullptr) {
+    return Status::Validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                              "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+  }
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
+  TableInfo info = table->info;
+  const std::string mode = billing.value_or(info.billing_mode);
+  if (mode == "PAY_PER_REQUEST") {
+    if (pt != nullptr) {
+      return Status::Validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+                                "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+    }
+    info.read_capacity = info.write_capacity = 0;
+  } else {
+    if (pt == nullptr || !pt->IsObject() || !pt->HasMember("ReadCapacityUnits") ||
+        !pt->HasMember("WriteCapacityUnits")) {
+      return Status::Validation("One or more parameter values were invalid: ReadCapacityUnits and "
+                                "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
+    }
+    const rapidjson::Value& r = (*pt)["ReadCapacityUnits"];
+    const rapidjson::Value& w = (*pt)["WriteCapacityUnits"];
+    if (!r.IsInt64() || !w.IsInt64()) return Status::Serialization("Value can not be converted to a Long");
+    for (auto [v, field] : {std::pair{r.GetInt64(), "provisionedThroughput.readCapacityUnits"},
+                            std::pair{w.GetInt64(), "provisionedThroughput.writeCapacityUnits"}}) {
+      if (v < 1) {
+        return ConstraintViolation(std::to_string(v), field, "Member must have value greater than or equal to 1");
+      }
+    }
+    if (info.billing_mode == "PROVISIONED" && r.GetInt64() == info.read_capacity &&
+        w.GetInt64() == info.write_capacity) {
+      const std::string rc = std::to_string(info.read_capacity), wc = std::to_string(info.write_capacity);
+      return Status::Validation(
+          "The provisioned throughput for the table will not change. The requested value equals the current "
+          "value. Current ReadCapacityUnits provisioned for the table: " + rc + ". Requested ReadCapacityUnits: " +
+          rc + ". Current WriteCapacityUnits provisioned for the table: " + wc +
+          ". Requested WriteCapacityUnits: " + wc +
+          ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.");
+    }
+    info.read_capacity = r.GetInt64();
+    info.write_capacity = w.GetInt64();
+  }
+  info.billing_mode = mode;
+  DDB_RETURN_IF_ERROR(node.catalog().Update(info));
+  node.UpdateTableInfo(info);
+  return "{\"TableDescription\":" + DescribeTableJson(info, "UPDATING", table->store->item_count(),
+                                                      table->store->item_bytes()) + "}";
+}
+
+}  // namespace ddb::node

@@ -72,8 +72,21 @@ check "csv round trip" '{"imported":3,"invalid":0}' "$(ddb-import --table music_
 check "csv copy identical" "$(ddb-export --table music --format plain | sort)" "$(ddb-export --table music_csv --format plain | sort)"
 check "delete-table" 0 "$(ddb-delete-table --table music_csv >/dev/null; echo $?)"
 
+check "batch-write" '{"written":2}' "$(printf '%s\n' '{"PutRequest":{"Item":{"artist":{"S":"B"},"song":{"S":"1"}}}}' \
+  '{"PutRequest":{"Item":{"artist":{"S":"B"},"song":{"S":"2"}}}}' | ddb-batch-write --table music_copy)"
+check "batch-get" '{"artist":"B","song":"1"} {"artist":"B","song":"2"}' \
+  "$(printf '%s\n' '{"artist":"B","song":"1"}' '{"artist":"B","song":"2"}' '{"artist":"B","song":"3"}' | ddb-batch-get --table music_copy --plain | sort | tr '\n' ' ' | sed 's/ $//')"
+printf '%s\n' '{"PutRequest":{"Item":{"artist":{"S":"C"},"song":{"S":"1"}}}}' '{"Bogus":{}}' | ddb-batch-write --table music_copy >/dev/null 2>"$tmp/err"
+check "batch-write bad line" "1 ddb-batch-write: line 2: ValidationException: expected {\"PutRequest\":{\"Item\":...}} or {\"DeleteRequest\":{\"Key\":...}}" "$? $(head -1 "$tmp/err")"
+check "batch-write bad line: nothing written" "" "$(ddb-get --table music_copy --plain --key '{"artist":"C","song":"1"}')"
+
 # Every command has --help.
-for c in ddb-cluster ddb-create-table ddb-describe-table ddb-delete-table ddb-list-tables ddb-put ddb-get \
+check "update-table" '"TableStatus":"UPDATING"' "$(ddb-update-table --table music --billing PROVISIONED --rcu 3 --wcu 4 | grep -o '"TableStatus":"UPDATING"')"
+check "update-table shows" '"ReadCapacityUnits":3,"WriteCapacityUnits":4' "$(ddb-describe-table --table music | grep -o '"ReadCapacityUnits":3,"WriteCapacityUnits":4')"
+check "update-table same throughput" 1 "$(ddb-update-table --table music --rcu 3 --wcu 4 2>/dev/null >/dev/null; echo $?)"
+check "update-table nothing" 1 "$(ddb-update-table --table music 2>/dev/null >/dev/null; echo $?)"
+
+for c in ddb-cluster ddb-create-table ddb-describe-table ddb-delete-table ddb-list-tables ddb-update-table ddb-put ddb-get ddb-batch-get ddb-batch-write \
          ddb-delete ddb-update ddb-query ddb-scan ddb-import ddb-export; do
   "$c" --help >/dev/null
   check "$c --help" 0 "$?"
