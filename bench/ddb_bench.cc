@@ -1,0 +1,151 @@
+// ddb-bench: a load generator over ddb's native protocol, beside raw LevelDB on the same disk
+// in the same run. Prints ops/s and p50/p99/p999 per workload and client count.
+//
+// Usage: build/bench/ddb-bench --cluster FILE [--clients 1,16] [--seconds 5] [--items 20000]
+//                              [--workloads put,get,query] [--raw-dir DIR]
+// The node must be running (ddb-cluster up); the benchmark creates and deletes its tables.
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include <leveldb/db.h>
+
+#include "bench/bench_util.h"
+#include "libddb/client/session.h"
+#include "libddb/net/client.h"
+
+namespace {
+
+using ddb::bench::Figures;
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, ',')) out.push_back(part);
+  return out;
+}
+
+const std::string kPayload(1000, 'x');
+
+std::string PutBody(const std::string& table, const std::string& pk, int64_t sk) {
+  return "{\"TableName\":\"" + table + "\",\"Item\":{\"pk\":{\"S\":\"" + pk + "\"},\"sk\":{\"N\":\"" +
+         std::to_string(sk) + "\"},\"payload\":{\"S\":\"" + kPayload + "\"}}}";
+}
+
+bool Must(const ddb::Result<std::string>& r, const char* what) {
+  if (!r.ok()) std::fprintf(stderr, "ddb-bench: %s: %s\n", what, r.status().ToString().c_str());
+  return r.ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string cluster, clients_arg = "1,16", workloads_arg = "put,get,query", raw_dir;
+  double seconds = 5;
+  int64_t items = 20000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--cluster") cluster = argv[i + 1];
+    if (flag == "--clients") clients_arg = argv[i + 1];
+    if (flag == "--seconds") seconds = std::stod(argv[i + 1]);
+    if (flag == "--items") items = std::stoll(argv[i + 1]);
+    if (flag == "--workloads") workloads_arg = argv[i + 1];
+    if (flag == "--raw-dir") raw_dir = argv[i + 1];
+  }
+  auto session = ddb::client::Session::Open(cluster);
+  if (!session.ok()) {
+    std::fprintf(stderr, "ddb-bench: %s\n", session.status().ToString().c_str());
+    return 1;
+  }
+  const std::string address = (*session)->config().nodes.front().address;
+  if (raw_dir.empty()) raw_dir = (*session)->config().nodes.front().data_dir + "/../bench-raw-leveldb";
+  const std::string table = "ddb_bench";
+  auto setup = [&] {
+    (void)(*session)->Call("DeleteTable", "{\"TableName\":\"" + table + "\"}");
+    return Must((*session)->Call("CreateTable", "{\"TableName\":\"" + table +
+        "\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}],"
+        "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+        "\"BillingMode\":\"PAY_PER_REQUEST\"}"), "CreateTable");
+  };
+  using ClientPtr = std::unique_ptr<ddb::net::Client>;
+  auto connect = [&](int) { return *ddb::net::Client::Connect(address); };
+  std::mt19937_64 seed_rng(42);
+
+  for (const std::string& workload : Split(workloads_arg)) {
+    for (const std::string& c : Split(clients_arg)) {
+      const int clients = std::stoi(c);
+      if (workload == "put") {
+        // Raw LevelDB: synced puts of the same size at the same concurrency.
+        std::filesystem::remove_all(raw_dir);
+        leveldb::Options o;
+        o.create_if_missing = true;
+        leveldb::DB* db = nullptr;
+        if (!leveldb::DB::Open(o, raw_dir, &db).ok()) return 1;
+        leveldb::WriteOptions wo;
+        wo.sync = true;
+        const std::string value(1050, 'x');
+        Figures raw = ddb::bench::Run<int>(clients, seconds, [](int) { return 0; }, [&](int&, int t, int64_t i) {
+          return db->Put(wo, "user#" + std::to_string(t) + "#" + std::to_string(i), value).ok();
+        });
+        delete db;
+        std::filesystem::remove_all(raw_dir);
+        ddb::bench::Print("raw leveldb sync put (1 KB)", clients, raw);
+        if (!setup()) return 1;
+        Figures f = ddb::bench::Run<ClientPtr>(clients, seconds, connect, [&](ClientPtr& cl, int t, int64_t i) {
+          return cl->Call("PutItem", PutBody(table, "user#" + std::to_string(t), i)).ok();
+        });
+        ddb::bench::Print("ddb PutItem (1 KB, synced)", clients, f);
+        std::printf("  ratio ddb/raw: %.2f\n", f.ops_per_sec / raw.ops_per_sec);
+      } else if (workload == "get") {
+        if (!setup()) return 1;
+        for (int64_t i = 0; i < items; ++i) {  // preload: 1 item per partition key
+          if (!Must((*session)->Call("PutItem", PutBody(table, "k" + std::to_string(i), 0)), "preload")) return 1;
+        }
+        // Raw LevelDB: random gets of the same number of 1 KB values.
+        std::filesystem::remove_all(raw_dir);
+        leveldb::Options o;
+        o.create_if_missing = true;
+        leveldb::DB* db = nullptr;
+        if (!leveldb::DB::Open(o, raw_dir, &db).ok()) return 1;
+        for (int64_t i = 0; i < items; ++i) (void)db->Put(leveldb::WriteOptions(), "k" + std::to_string(i), std::string(1050, 'x'));
+        Figures raw = ddb::bench::Run<std::mt19937_64>(clients, seconds, [&](int t) { return std::mt19937_64(t); },
+            [&](std::mt19937_64& rng, int, int64_t) {
+              std::string v;
+              return db->Get(leveldb::ReadOptions(), "k" + std::to_string(rng() % items), &v).ok();
+            });
+        delete db;
+        std::filesystem::remove_all(raw_dir);
+        ddb::bench::Print("raw leveldb random get", clients, raw);
+        struct GetState { ClientPtr client; std::mt19937_64 rng; };
+        Figures f = ddb::bench::Run<GetState>(clients, seconds, [&](int t) { return GetState{connect(t), std::mt19937_64(t)}; },
+            [&](GetState& s, int, int64_t) {
+              return s.client->Call("GetItem", "{\"TableName\":\"" + table + "\",\"Key\":{\"pk\":{\"S\":\"k" +
+                                                   std::to_string(s.rng() % items) + "\"},\"sk\":{\"N\":\"0\"}}}").ok();
+            });
+        ddb::bench::Print("ddb GetItem (random key)", clients, f);
+      } else if (workload == "query") {
+        if (!setup()) return 1;
+        const int64_t partitions = std::max<int64_t>(1, items / 100);
+        for (int64_t p = 0; p < partitions; ++p) {  // 100 sort keys per partition key
+          for (int64_t s = 0; s < 100; ++s) {
+            if (!Must((*session)->Call("PutItem", PutBody(table, "p" + std::to_string(p), s)), "preload")) return 1;
+          }
+        }
+        struct QState { ClientPtr client; std::mt19937_64 rng; };
+        Figures f = ddb::bench::Run<QState>(clients, seconds, [&](int t) { return QState{connect(t), std::mt19937_64(t)}; },
+            [&](QState& s, int, int64_t) {
+              return s.client->Call("Query", "{\"TableName\":\"" + table +
+                  "\",\"KeyConditionExpression\":\"pk = :p AND sk >= :s\",\"Limit\":10,\"ExpressionAttributeValues\":"
+                  "{\":p\":{\"S\":\"p" + std::to_string(s.rng() % partitions) + "\"},\":s\":{\"N\":\"" +
+                  std::to_string(s.rng() % 90) + "\"}}}").ok();
+            });
+        ddb::bench::Print("ddb Query (Limit 10, 1 KB items)", clients, f);
+      }
+    }
+  }
+  (void)(*session)->Call("DeleteTable", "{\"TableName\":\"" + table + "\"}");
+  return 0;
+}
