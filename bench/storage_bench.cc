@@ -14,44 +14,11 @@
 
 #include <leveldb/db.h>
 
+#include "bench/bench_util.h"
 #include "libddb/model/key_codec.h"
 #include "libddb/storage/partition_store.h"
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-struct Figures {
-  double ops_per_sec;
-  double p50_us, p99_us, p999_us;
-};
-
-// Runs `put(thread, i)` on `threads` threads for `seconds`; returns throughput and latencies.
-template <typename Put>
-Figures Run(int threads, double seconds, Put put) {
-  std::atomic<bool> stop{false};
-  std::vector<std::vector<double>> latencies(threads);
-  std::vector<std::thread> workers;
-  const auto start = Clock::now();
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
-        const auto t0 = Clock::now();
-        put(t, i);
-        latencies[t].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& w : workers) w.join();
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[static_cast<size_t>(p * (all.size() - 1))]; };
-  return {static_cast<double>(all.size()) / elapsed, pct(0.50), pct(0.99), pct(0.999)};
-}
 
 ddb::Item SampleItem(int t, int64_t i) {
   ddb::Item item;
@@ -59,11 +26,6 @@ ddb::Item SampleItem(int t, int64_t i) {
   item["payload"] = ddb::AttributeValue::S(std::string(1000, 'x'));
   item["n"] = ddb::AttributeValue::N(ddb::Number::FromInt64(i));
   return item;
-}
-
-void Print(const char* what, int threads, const Figures& f) {
-  std::printf("%-28s threads=%-3d %10.0f ops/s   p50 %8.1f us   p99 %8.1f us   p999 %8.1f us\n",
-              what, threads, f.ops_per_sec, f.p50_us, f.p99_us, f.p999_us);
 }
 
 }  // namespace
@@ -89,24 +51,24 @@ int main(int argc, char** argv) {
       leveldb::WriteOptions wo;
       wo.sync = true;
       const std::string value(1050, 'x');
-      Figures f = Run(threads, seconds, [&](int t, int64_t i) {
-        (void)db->Put(wo, "user#" + std::to_string(t) + "#" + std::to_string(i), value);
+      ddb::bench::Figures f = ddb::bench::Run<int>(threads, seconds, [](int) { return 0; }, [&](int&, int t, int64_t i) {
+        return db->Put(wo, "user#" + std::to_string(t) + "#" + std::to_string(i), value).ok();
       });
-      Print("raw leveldb sync put", threads, f);
+      ddb::bench::Print("raw leveldb sync put", threads, f);
       delete db;
     }
     std::filesystem::remove_all(dir);
     {
       auto store = ddb::storage::PartitionStore::Open(dir);
       if (!store.ok()) return 1;
-      Figures f = Run(threads, seconds, [&](int t, int64_t i) {
+      ddb::bench::Figures f = ddb::bench::Run<int>(threads, seconds, [](int) { return 0; }, [&](int&, int t, int64_t i) {
         ddb::Item item = SampleItem(t, i);
         ddb::storage::StoreBatch b;
         b.Put(ddb::EncodeItemKey(item["pk"], nullptr), item);
         b.AddStats(1, 0);
-        (void)(*store)->Write(&b);
+        return (*store)->Write(&b).ok();
       });
-      Print("ddb PartitionStore put", threads, f);
+      ddb::bench::Print("ddb PartitionStore put", threads, f);
     }
     std::filesystem::remove_all(dir);
   }

@@ -43,6 +43,36 @@ std::string Names(const std::vector<std::string>& names) {
   return out + "]";
 }
 
+// ProvisionedThroughput for `billing_mode`: required (both units, each >= 1) for PROVISIONED,
+// refused for PAY_PER_REQUEST, with DynamoDB's messages. Sets the units on `t`.
+Status ReadThroughput(const rapidjson::Value* pt, const std::string& billing_mode, TableInfo* t) {
+  if (billing_mode == "PAY_PER_REQUEST") {
+    if (pt != nullptr) {
+      return Invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                     "BillingMode is PAY_PER_REQUEST");
+    }
+    t->read_capacity = t->write_capacity = 0;
+    return Status::OK();
+  }
+  if (pt == nullptr || !pt->IsObject() || !pt->HasMember("ReadCapacityUnits") ||
+      !pt->HasMember("WriteCapacityUnits")) {
+    return Invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when "
+                   "BillingMode is PROVISIONED");
+  }
+  const rapidjson::Value& r = (*pt)["ReadCapacityUnits"];
+  const rapidjson::Value& w = (*pt)["WriteCapacityUnits"];
+  if (!r.IsInt64() || !w.IsInt64()) return Status::Serialization("Value can not be converted to a Long");
+  for (auto [v, field] : {std::pair{r.GetInt64(), "provisionedThroughput.readCapacityUnits"},
+                          std::pair{w.GetInt64(), "provisionedThroughput.writeCapacityUnits"}}) {
+    if (v < 1) {
+      return ConstraintViolation(std::to_string(v), field, "Member must have value greater than or equal to 1");
+    }
+  }
+  t->read_capacity = r.GetInt64();
+  t->write_capacity = w.GetInt64();
+  return Status::OK();
+}
+
 Result<TableInfo> ParseCreateTable(const Request& request) {
   TableInfo t;
   DDB_ASSIGN_OR_RETURN(t.name, request.TableName());
@@ -122,30 +152,7 @@ Result<TableInfo> ParseCreateTable(const Request& request) {
   DDB_ASSIGN_OR_RETURN(std::optional<std::string> billing,
                        request.OptionalEnum("BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"}));
   t.billing_mode = billing.value_or("PROVISIONED");
-  const rapidjson::Value* pt = request.Member("ProvisionedThroughput");
-  if (t.billing_mode == "PAY_PER_REQUEST") {
-    if (pt != nullptr) {
-      return Invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-                     "BillingMode is PAY_PER_REQUEST");
-    }
-  } else {
-    if (pt == nullptr || !pt->IsObject() || !pt->HasMember("ReadCapacityUnits") ||
-        !pt->HasMember("WriteCapacityUnits")) {
-      return Invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when "
-                     "BillingMode is PROVISIONED");
-    }
-    const rapidjson::Value& r = (*pt)["ReadCapacityUnits"];
-    const rapidjson::Value& w = (*pt)["WriteCapacityUnits"];
-    if (!r.IsInt64() || !w.IsInt64()) return Status::Serialization("Value can not be converted to a Long");
-    for (auto [v, field] : {std::pair{r.GetInt64(), "provisionedThroughput.readCapacityUnits"},
-                            std::pair{w.GetInt64(), "provisionedThroughput.writeCapacityUnits"}}) {
-      if (v < 1) {
-        return ConstraintViolation(std::to_string(v), field, "Member must have value greater than or equal to 1");
-      }
-    }
-    t.read_capacity = r.GetInt64();
-    t.write_capacity = w.GetInt64();
-  }
+  DDB_RETURN_IF_ERROR(ReadThroughput(request.Member("ProvisionedThroughput"), t.billing_mode, &t));
   t.id = NewTableId();
   t.creation_time = NowSeconds();
   return t;
@@ -240,40 +247,20 @@ Result<std::string> UpdateTable(Node& node, const Request& request, Reply*) {
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
   TableInfo info = table->info;
   const std::string mode = billing.value_or(info.billing_mode);
-  if (mode == "PAY_PER_REQUEST") {
-    if (pt != nullptr) {
-      return Status::Validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
-                                "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
-    }
-    info.read_capacity = info.write_capacity = 0;
-  } else {
-    if (pt == nullptr || !pt->IsObject() || !pt->HasMember("ReadCapacityUnits") ||
-        !pt->HasMember("WriteCapacityUnits")) {
-      return Status::Validation("One or more parameter values were invalid: ReadCapacityUnits and "
-                                "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED");
-    }
-    const rapidjson::Value& r = (*pt)["ReadCapacityUnits"];
-    const rapidjson::Value& w = (*pt)["WriteCapacityUnits"];
-    if (!r.IsInt64() || !w.IsInt64()) return Status::Serialization("Value can not be converted to a Long");
-    for (auto [v, field] : {std::pair{r.GetInt64(), "provisionedThroughput.readCapacityUnits"},
-                            std::pair{w.GetInt64(), "provisionedThroughput.writeCapacityUnits"}}) {
-      if (v < 1) {
-        return ConstraintViolation(std::to_string(v), field, "Member must have value greater than or equal to 1");
-      }
-    }
-    if (info.billing_mode == "PROVISIONED" && r.GetInt64() == info.read_capacity &&
-        w.GetInt64() == info.write_capacity) {
-      const std::string rc = std::to_string(info.read_capacity), wc = std::to_string(info.write_capacity);
-      return Status::Validation(
-          "The provisioned throughput for the table will not change. The requested value equals the current "
-          "value. Current ReadCapacityUnits provisioned for the table: " + rc + ". Requested ReadCapacityUnits: " +
-          rc + ". Current WriteCapacityUnits provisioned for the table: " + wc +
-          ". Requested WriteCapacityUnits: " + wc +
-          ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.");
-    }
-    info.read_capacity = r.GetInt64();
-    info.write_capacity = w.GetInt64();
+  if (mode == "PROVISIONED" && info.billing_mode == "PROVISIONED" && pt != nullptr && pt->IsObject() &&
+      pt->HasMember("ReadCapacityUnits") && pt->HasMember("WriteCapacityUnits") &&
+      (*pt)["ReadCapacityUnits"].IsInt64() && (*pt)["WriteCapacityUnits"].IsInt64() &&
+      (*pt)["ReadCapacityUnits"].GetInt64() == info.read_capacity &&
+      (*pt)["WriteCapacityUnits"].GetInt64() == info.write_capacity) {
+    const std::string rc = std::to_string(info.read_capacity), wc = std::to_string(info.write_capacity);
+    return Status::Validation(
+        "The provisioned throughput for the table will not change. The requested value equals the current "
+        "value. Current ReadCapacityUnits provisioned for the table: " + rc + ". Requested ReadCapacityUnits: " +
+        rc + ". Current WriteCapacityUnits provisioned for the table: " + wc +
+        ". Requested WriteCapacityUnits: " + wc +
+        ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.");
   }
+  DDB_RETURN_IF_ERROR(ReadThroughput(pt, mode, &info));
   info.billing_mode = mode;
   DDB_RETURN_IF_ERROR(node.catalog().Update(info));
   node.UpdateTableInfo(info);
