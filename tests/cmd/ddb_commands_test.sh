@@ -59,6 +59,19 @@ check "oversized item" "ddb-put: line 1: ValidationException: Item size has exce
   "$(python3 -c 'print("{\"artist\":\"Big\",\"song\":\"x\",\"b\":\"" + "x"*409600 + "\"}")' | ddb-put --table music --plain 2>&1)"
 check "wrong key type" "ddb-put: ValidationException: One or more parameter values were invalid: Type mismatch for key song expected: S actual: N" \
   "$(ddb-put --table music --plain --item '{"artist":"A","song":1}' 2>&1)"
+# Malformed arguments to every item command: one line naming the problem, exit 1, no change.
+check "get bad key" "ddb-get: SerializationException: --key: Invalid JSON at offset 1: Missing a name for object member." \
+  "$(ddb-get --table music --key '{bad' 2>&1)"
+check "delete bad key" 1 "$(ddb-delete --table music --key '[]' 2>/dev/null; echo $?)"
+check "update bad values" "ddb-update: ValidationException: --values must be a JSON object" \
+  "$(ddb-update --table music --plain --key '{"artist":"Abba","song":"SOS"}' --update 'SET a = :v' --values '[1]' 2>&1)"
+check "update bad expression" "ddb-update: ValidationException: Invalid UpdateExpression: Syntax error; token: \"<EOF>\", near: \"=\"" \
+  "$(ddb-update --table music --plain --key '{"artist":"Abba","song":"SOS"}' --update 'SET a =' 2>&1)"
+check "query wrong key type" "ddb-query: ValidationException: One or more parameter values were invalid: Condition parameter type does not match schema type" \
+  "$(ddb-query --table music --key-condition 'artist = :a' --values '{":a":{"N":"1"}}' 2>&1)"
+check "scan bad filter" 1 "$(ddb-scan --table music --filter 'a <' 2>/dev/null; echo $?)"
+check "put bad number" "ddb-put: ValidationException: The parameter cannot be converted to a numeric value: 1x" \
+  "$(ddb-put --table music --item '{"artist":{"S":"A"},"song":{"S":"B"},"n":{"N":"1x"}}' 2>&1)"
 check "scan count unchanged" '{"Count":3,"ScannedCount":3}' "$(ddb-scan --table music --count)"
 
 # Pipes: export to CSV and back, scan into import copies a table.
