@@ -2,7 +2,8 @@
 //
 // Two passes: the input is read, checked and spooled to a temporary file first, so that with
 // --on-error=stop (the default) a single bad line means nothing is written; then the spool is
-// written in BatchWriteItem batches of 25 by --concurrency workers.
+// written in BatchWriteItem batches of 25 by --concurrency workers, each key always by the same
+// worker so that repeated keys keep their input order.
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -27,20 +29,27 @@ namespace {
 constexpr const char* kProgram = "ddb-import";
 constexpr size_t kBatch = 25;
 
-// A bounded queue of request bodies between the reader and the workers.
-class BatchQueue {
+// One item on its way to a writer: its DynamoDB JSON and its key.
+struct Pending {
+  std::string json;
+  std::string key;
+};
+
+// A bounded queue of items between the reader and one writer.
+class ItemQueue {
  public:
-  void Push(std::string batch) {
+  void Push(Pending item) {
     std::unique_lock<std::mutex> lock(mu_);
-    not_full_.wait(lock, [&] { return queue_.size() < 64 || stop_; });
-    queue_.push_back(std::move(batch));
+    not_full_.wait(lock, [&] { return queue_.size() < 256 || stop_; });
+    queue_.push_back(std::move(item));
     not_empty_.notify_one();
   }
-  bool Pop(std::string* batch) {
+  // False once the queue is closed and empty, or stopped.
+  bool Pop(Pending* item) {
     std::unique_lock<std::mutex> lock(mu_);
     not_empty_.wait(lock, [&] { return !queue_.empty() || closed_ || stop_; });
     if (queue_.empty() || stop_) return false;
-    *batch = std::move(queue_.front());
+    *item = std::move(queue_.front());
     queue_.pop_front();
     not_full_.notify_one();
     return true;
@@ -60,7 +69,7 @@ class BatchQueue {
  private:
   std::mutex mu_;
   std::condition_variable not_empty_, not_full_;
-  std::deque<std::string> queue_;  // GUARDED_BY(mu_)
+  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
   bool closed_ = false, stop_ = false;  // GUARDED_BY(mu_)
 };
 
@@ -147,66 +156,82 @@ int main(int argc, char** argv) {
       continue;
     }
     std::string json = ddb::ToDynamoJson(*item) + "\n";
-    std::fwrite(json.data(), 1, json.size(), spool);
+    if (std::fwrite(json.data(), 1, json.size(), spool) != json.size()) {
+      return ddb::cmd::Fail(kProgram, ddb::Status::IOError("cannot write the temporary spool file (disk full?)"));
+    }
     ++good;
+  }
+  if (std::fflush(spool) != 0 || std::ferror(spool)) {
+    return ddb::cmd::Fail(kProgram, ddb::Status::IOError("cannot write the temporary spool file (disk full?)"));
   }
   std::rewind(spool);
 
-  // Pass 2: batches of 25 distinct keys, written by the workers.
-  BatchQueue queue;
+  // Pass 2: each item goes to the writer its key hashes to, so that the writes of one key
+  // happen in input order (the last line for a key wins, as with sequential puts); each writer
+  // sends batches of up to 25 distinct keys.
+  std::vector<ItemQueue> queues(static_cast<size_t>(concurrency));
   std::atomic<size_t> imported{0};
   std::atomic<bool> failed{false};
   ddb::Status first_error;
   std::mutex error_mu;
+  auto fail_all = [&](const ddb::Status& s) {
+    std::lock_guard<std::mutex> lock(error_mu);
+    if (!failed.exchange(true)) first_error = s;
+    for (ItemQueue& q : queues) q.Stop();
+  };
   const bool progress = isatty(STDERR_FILENO) != 0;
+  std::string table_json;
+  ddb::json::AppendString(table, &table_json);
   std::vector<std::thread> workers;
   for (int w = 0; w < concurrency; ++w) {
-    workers.emplace_back([&] {
+    workers.emplace_back([&, w] {
       ddb::Result<std::unique_ptr<ddb::client::Session>> s = ddb::client::Session::Open(options.cluster);
-      std::string body;
-      while (s.ok() && queue.Pop(&body)) {
-        const size_t n = static_cast<size_t>(std::count(body.begin(), body.end(), '\n'));
-        ddb::Result<std::string> r = (*s)->Call("BatchWriteItem", body);
+      if (!s.ok()) return fail_all(s.status());
+      std::string batch;
+      std::set<std::string> keys;
+      auto send = [&]() -> bool {
+        if (keys.empty()) return true;
+        const size_t n = keys.size();
+        ddb::Result<std::string> r =
+            (*s)->Call("BatchWriteItem", "{\"RequestItems\":{" + table_json + ":[" + batch + "]}}");
+        batch.clear();
+        keys.clear();
         if (!r.ok()) {
-          std::lock_guard<std::mutex> lock(error_mu);
-          if (!failed.exchange(true)) first_error = r.status();
-          queue.Stop();
-          return;
+          fail_all(r.status());
+          return false;
         }
         size_t total = imported += n;
         if (progress && total % 1000 < n) std::cerr << "\r" << kProgram << ": " << total << " items" << std::flush;
+        return true;
+      };
+      Pending item;
+      while (queues[static_cast<size_t>(w)].Pop(&item)) {
+        if (keys.count(item.key) != 0 && !send()) return;  // a batch may not hold one key twice
+        batch += std::string(keys.empty() ? "" : ",") + "{\"PutRequest\":{\"Item\":" + item.json + "}}";
+        keys.insert(std::move(item.key));
+        if (keys.size() == kBatch && !send()) return;
       }
+      if (!failed) send();
     });
   }
-  std::string batch;
-  size_t in_batch = 0;
-  std::set<std::string> keys;
-  auto flush = [&] {
-    if (in_batch == 0) return;
-    std::string body = "{\"RequestItems\":{";
-    ddb::json::AppendString(table, &body);
-    body += ":[" + batch + "]}}";
-    queue.Push(std::move(body));
-    batch.clear();
-    keys.clear();
-    in_batch = 0;
-  };
   char* buf = nullptr;
   size_t cap = 0;
   ssize_t len;
   while (!failed && (len = getline(&buf, &cap, spool)) > 0) {
-    std::string json(buf, static_cast<size_t>(len - 1));
-    ddb::Item item = *ddb::ParseDynamoJsonItem(json);
+    std::string json(buf, static_cast<size_t>(len));
+    if (!json.empty() && json.back() == '\n') json.pop_back();
+    ddb::Result<ddb::Item> item = ddb::ParseDynamoJsonItem(json);
+    if (!item.ok()) {
+      fail_all(item.status().WithContext("reading the spool file"));
+      break;
+    }
     std::string key;
-    for (const std::string& k : key_names) key += ddb::ToDynamoJson(item[k]);
-    if (keys.count(key) != 0) flush();  // a batch may not hold one key twice
-    keys.insert(key);
-    batch += std::string(in_batch ? "," : "") + "\n{\"PutRequest\":{\"Item\":" + json + "}}";
-    if (++in_batch == kBatch) flush();
+    for (const std::string& k : key_names) key += ddb::ToDynamoJson((*item)[k]);
+    const size_t w = std::hash<std::string>{}(key) % queues.size();
+    queues[w].Push({std::move(json), std::move(key)});
   }
   std::free(buf);
-  flush();
-  queue.Close();
+  for (ItemQueue& q : queues) q.Close();
   for (auto& w : workers) w.join();
   std::fclose(spool);
   if (progress) std::cerr << "\r";

@@ -50,16 +50,33 @@ void Server::Proxy() {
 }
 
 void Server::Work() {
+  std::unique_ptr<zmq::socket_t> socket;
   try {
-    zmq::socket_t socket(context_, zmq::socket_type::rep);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.connect(backend_address_);
-    for (;;) {
+    socket = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::rep);
+    socket->set(zmq::sockopt::linger, 0);
+    socket->connect(backend_address_);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != ETERM) spdlog::error("server worker could not start: {}", e.what());
+    return;
+  }
+  for (;;) {
+    try {
       zmq::message_t message;
-      if (!socket.recv(message, zmq::recv_flags::none)) continue;
+      if (!socket->recv(message, zmq::recv_flags::none)) continue;
+      // A request is one frame. REP must receive every frame before it may answer, so extra
+      // frames are drained and the request is refused instead of wedging the worker.
+      bool extra_frames = false;
+      while (message.more()) {
+        zmq::message_t extra;
+        (void)socket->recv(extra, zmq::recv_flags::none);
+        extra_frames = true;
+        if (!extra.more()) break;
+      }
       std::string_view frame(static_cast<const char*>(message.data()), message.size());
       proto::ResponseEnvelope response;
-      Result<proto::RequestEnvelope> request = proto::DecodeRequest(frame);
+      Result<proto::RequestEnvelope> request =
+          extra_frames ? Result<proto::RequestEnvelope>(Status::Serialization("malformed ddb frame: more than one frame"))
+                       : proto::DecodeRequest(frame);
       if (!request.ok()) {
         response.status = request.status();
       } else {
@@ -73,10 +90,12 @@ void Server::Work() {
         }
       }
       std::string out = proto::EncodeResponse(response);
-      socket.send(zmq::buffer(out), zmq::send_flags::none);
+      socket->send(zmq::buffer(out), zmq::send_flags::none);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return;  // the server is stopping
+      // One bad exchange must not take the worker with it: log and serve the next request.
+      spdlog::error("server worker: {}", e.what());
     }
-  } catch (const zmq::error_t& e) {
-    if (e.num() != ETERM) spdlog::error("server worker stopped: {}", e.what());
   }
 }
 

@@ -2,6 +2,9 @@
 // read or written atomically, the batch as a whole is not.
 #include <set>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "libddb/expr/evaluator.h"
 #include "libddb/expr/legacy.h"
 #include "libddb/expr/parser.h"
@@ -38,6 +41,10 @@ struct GetPart {
   std::vector<Item> keys;
   std::optional<expr::ProjectionExpression> projection;
   bool consistent = false;
+  // The request's other members as sent (ProjectionExpression, ExpressionAttributeNames,
+  // AttributesToGet, ConsistentRead), repeated with any UnprocessedKeys so a client can
+  // resend them as they are.
+  std::string options_json;
 };
 
 Result<GetPart> ParseGetPart(const std::string& name, const rapidjson::Value& spec) {
@@ -77,6 +84,16 @@ Result<GetPart> ParseGetPart(const std::string& name, const rapidjson::Value& sp
     if (!c->IsBool()) return Status::Serialization("Value can not be converted to a Boolean");
     part.consistent = c->GetBool();
   }
+  for (auto it = spec.MemberBegin(); it != spec.MemberEnd(); ++it) {
+    std::string_view member_name(it->name.GetString(), it->name.GetStringLength());
+    if (member_name == "Keys" || it->value.IsNull()) continue;
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    it->value.Accept(writer);
+    part.options_json += ",";
+    json::AppendString(member_name, &part.options_json);
+    part.options_json += ":" + std::string(buffer.GetString(), buffer.GetSize());
+  }
   return part;
 }
 
@@ -95,6 +112,7 @@ Result<std::string> BatchGetItem(Node& node, const Request& request, Reply*) {
   if (total > kMaxBatchGetKeys) return Status::Validation("Too many items requested for the BatchGetItem call");
   std::string responses = "{", unprocessed = "{", capacities;
   size_t bytes = 0;
+  bool full = false;
   for (const GetPart& part : parts) {
     DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(part.table_name));
     std::vector<std::string> keys;
@@ -107,11 +125,17 @@ Result<std::string> BatchGetItem(Node& node, const Request& request, Reply*) {
     std::string found, left;
     size_t table_bytes = 0;
     for (size_t i = 0; i < keys.size(); ++i) {
-      if (bytes >= kMaxBatchGetBytes) {  // 16 MB answered: the rest comes back unprocessed
+      // The response never exceeds 16 MB: an item that would cross it, and every key after
+      // it, comes back unprocessed.
+      std::optional<Item> item;
+      if (!full) {
+        DDB_ASSIGN_OR_RETURN(item, table->store->Get(keys[i]));
+        if (item.has_value() && bytes + ItemSize(*item) > kMaxBatchGetBytes) full = true;
+      }
+      if (full) {
         left += (left.empty() ? "" : ",") + ToDynamoJson(part.keys[i]);
         continue;
       }
-      DDB_ASSIGN_OR_RETURN(std::optional<Item> item, table->store->Get(keys[i]));
       if (!item.has_value()) continue;
       const size_t size = ItemSize(*item);
       bytes += size;
@@ -125,7 +149,7 @@ Result<std::string> BatchGetItem(Node& node, const Request& request, Reply*) {
     if (!left.empty()) {
       if (unprocessed.size() > 1) unprocessed += ",";
       json::AppendString(part.table_name, &unprocessed);
-      unprocessed += ":{\"Keys\":[" + left + "]}";
+      unprocessed += ":{\"Keys\":[" + left + "]" + part.options_json + "}";
     }
     if (capacity != CapacityDetail::kNone) {
       std::string one;

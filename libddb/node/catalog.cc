@@ -156,11 +156,13 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& dir) {
   DDB_ASSIGN_OR_RETURN(std::unique_ptr<storage::PartitionStore> store,
                        storage::PartitionStore::Open(dir));
   std::unique_ptr<Catalog> catalog(new Catalog(std::move(store)));
-  for (auto it = catalog->store_->NewIterator("", ""); it->Valid(); it->Next()) {
+  auto it = catalog->store_->NewIterator("", "");
+  for (; it->Valid(); it->Next()) {
     DDB_ASSIGN_OR_RETURN(Item item, it->item());
     DDB_ASSIGN_OR_RETURN(TableInfo t, FromItem(item));
     catalog->tables_[t.name] = std::move(t);
   }
+  DDB_RETURN_IF_ERROR(it->status());  // a read error must not look like fewer tables
   return catalog;
 }
 

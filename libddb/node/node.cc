@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
@@ -69,10 +70,17 @@ TableStorage::~TableStorage() {
 
 namespace {
 
-Result<std::shared_ptr<Table>> OpenTable(const std::string& data_dir, const TableInfo& info) {
+// Opens a table's storage; `create` is false for tables the catalog already lists, whose
+// files must exist (a missing directory is damage, not an empty table).
+Result<std::shared_ptr<Table>> OpenTable(const std::string& data_dir, const TableInfo& info, bool create) {
   auto storage = std::make_shared<TableStorage>();
   storage->dir = data_dir + "/tables/" + info.id;
-  DDB_ASSIGN_OR_RETURN(storage->store, storage::PartitionStore::Open(storage->dir + "/p0"));
+  storage::StoreOptions options;
+  options.create_if_missing = create;
+  Result<std::unique_ptr<storage::PartitionStore>> store =
+      storage::PartitionStore::Open(storage->dir + "/p0", options);
+  if (!store.ok()) return store.status().WithContext("table " + info.name);
+  storage->store = std::move(*store);
   auto table = std::make_shared<Table>();
   table->info = info;
   table->store = storage->store.get();
@@ -97,8 +105,19 @@ Node::~Node() {
 
 Status Node::Load() {
   DDB_ASSIGN_OR_RETURN(catalog_, Catalog::Open(data_dir_ + "/catalog"));
+  std::set<std::string> ids;
   for (const TableInfo& info : catalog_->List()) {
-    DDB_ASSIGN_OR_RETURN(tables_[info.name], OpenTable(data_dir_, info));
+    DDB_ASSIGN_OR_RETURN(tables_[info.name], OpenTable(data_dir_, info, /*create=*/false));
+    ids.insert(info.id);
+  }
+  // Directories of tables the catalog no longer lists: a DeleteTable interrupted between its
+  // catalog write and the removal of the files, or a CreateTable interrupted before its
+  // catalog write.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir_ + "/tables", ec)) {
+    if (ids.count(entry.path().filename().string()) != 0) continue;
+    spdlog::warn("node: removing {}, which belongs to no table", entry.path().string());
+    std::filesystem::remove_all(entry.path(), ec);
   }
   spdlog::info("node: {} tables in {}", tables_.size(), data_dir_);
   return Status::OK();
@@ -111,8 +130,13 @@ Result<std::shared_ptr<Table>> Node::FindTable(const std::string& name) {
   return it->second;
 }
 
-Result<std::shared_ptr<Table>> Node::CreateTableStorage(const TableInfo& info) {
-  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, OpenTable(data_dir_, info));
+Result<std::shared_ptr<Table>> Node::CreateTable(const TableInfo& info,
+                                                 const std::function<Status()>& commit) {
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, OpenTable(data_dir_, info, /*create=*/true));
+  if (Status s = commit(); !s.ok()) {
+    table->storage->deleted = true;  // the files go with `table`
+    return s;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   tables_[info.name] = table;
   return table;
@@ -121,16 +145,16 @@ Result<std::shared_ptr<Table>> Node::CreateTableStorage(const TableInfo& info) {
 void Node::UpdateTableInfo(const TableInfo& info) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tables_.find(info.name);
-  if (it == tables_.end()) return;
+  if (it == tables_.end() || it->second->info.id != info.id) return;
   auto updated = std::make_shared<Table>(*it->second);
   updated->info = info;
   it->second = std::move(updated);
 }
 
-void Node::DropTable(const std::string& name) {
+void Node::DropTable(const std::string& name, const std::string& id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tables_.find(name);
-  if (it == tables_.end()) return;
+  if (it == tables_.end() || it->second->info.id != id) return;
   it->second->storage->deleted = true;
   tables_.erase(it);
 }

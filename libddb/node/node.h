@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -57,11 +58,18 @@ class Node {
   Catalog& catalog() { return *catalog_; }
   // The open table, or ResourceNotFoundException.
   Result<std::shared_ptr<Table>> FindTable(const std::string& name);
-  Result<std::shared_ptr<Table>> CreateTableStorage(const TableInfo& info);
-  // Publishes new settings for a table (same store).
+  // Creates the table's files, then runs `commit` (the durable catalog write), then makes the
+  // table visible. A crash in between leaves files no catalog entry names, which Open()
+  // removes. REQUIRES: ddl_mutex() held.
+  Result<std::shared_ptr<Table>> CreateTable(const TableInfo& info, const std::function<Status()>& commit);
+  // Publishes new settings for the table with info.id (same store); nothing if that table is
+  // gone.
   void UpdateTableInfo(const TableInfo& info);
-  // Forgets the table; its files are removed once no request uses it.
-  void DropTable(const std::string& name);
+  // Forgets the table with this name and id; its files are removed once no request uses it.
+  void DropTable(const std::string& name, const std::string& id);
+  // Held by CreateTable, DeleteTable and UpdateTable for their whole run, so that table
+  // definitions change one at a time.
+  std::mutex& ddl_mutex() { return ddl_mu_; }
   // Serializes read-modify-write sequences on one item (striped by key hash).
   std::mutex& KeyLock(const std::string& table_id, std::string_view item_key);
 
@@ -74,6 +82,7 @@ class Node {
   const int lock_fd_;
   std::unique_ptr<Catalog> catalog_;
 
+  std::mutex ddl_mu_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
   std::array<std::mutex, 1024> key_locks_;

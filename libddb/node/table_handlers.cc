@@ -162,12 +162,13 @@ Result<TableInfo> ParseCreateTable(const Request& request) {
 
 Result<std::string> CreateTable(Node& node, const Request& request, Reply*) {
   DDB_ASSIGN_OR_RETURN(TableInfo t, ParseCreateTable(request));
-  DDB_RETURN_IF_ERROR(node.catalog().Create(t));
-  Result<std::shared_ptr<Table>> table = node.CreateTableStorage(t);
-  if (!table.ok()) {
-    (void)node.catalog().Delete(t.name);  // do not leave a table without storage
-    return table.status();
+  std::lock_guard<std::mutex> ddl(node.ddl_mutex());
+  if (node.catalog().Get(t.name).has_value()) {
+    return Status::ResourceInUse("Table already exists: " + t.name);
   }
+  // Files first, then the catalog entry: a crash in between leaves only files, which the
+  // node removes when it next starts.
+  DDB_RETURN_IF_ERROR(node.CreateTable(t, [&] { return node.catalog().Create(t); }).status());
   return "{\"TableDescription\":" + DescribeTableJson(t, "CREATING", 0, 0) + "}";
 }
 
@@ -217,11 +218,12 @@ Result<std::string> ListTables(Node& node, const Request& request, Reply*) {
 
 Result<std::string> DeleteTable(Node& node, const Request& request, Reply*) {
   DDB_ASSIGN_OR_RETURN(std::string name, request.TableName());
+  std::lock_guard<std::mutex> ddl(node.ddl_mutex());
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
   DDB_RETURN_IF_ERROR(node.catalog().Delete(name));
   std::string description = DescribeTableJson(table->info, "DELETING", table->store->item_count(),
                                               table->store->item_bytes());
-  node.DropTable(name);
+  node.DropTable(name, table->info.id);
   return "{\"TableDescription\":" + description + "}";
 }
 
@@ -244,6 +246,7 @@ Result<std::string> UpdateTable(Node& node, const Request& request, Reply*) {
     return Status::Validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                               "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   }
+  std::lock_guard<std::mutex> ddl(node.ddl_mutex());
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
   TableInfo info = table->info;
   const std::string mode = billing.value_or(info.billing_mode);

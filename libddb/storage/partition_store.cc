@@ -146,6 +146,12 @@ Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& 
   std::unique_ptr<PartitionStore> store(
       new PartitionStore(std::unique_ptr<leveldb::DB>(raw), std::move(cache), !options.TEST_no_sync));
   DDB_RETURN_IF_ERROR(store->LoadMetadata());
+  // From now on the statistics on disk are stale until a clean close: remove the marker,
+  // durably, before accepting any write. (A store that fails to open saves nothing.)
+  leveldb::WriteOptions wo;
+  wo.sync = store->sync_;
+  DDB_RETURN_IF_ERROR(FromLevelDB(store->db_->Delete(wo, MetaKey(kClean))));
+  store->opened_ = true;
   return store;
 }
 
@@ -189,6 +195,7 @@ Status PartitionStore::Recount() {
 }
 
 PartitionStore::~PartitionStore() {
+  if (!opened_) return;  // never trust statistics a failed open may have left half-loaded
   leveldb::WriteBatch batch;
   batch.Put(MetaKey(kItemCount), EncodeMeta(static_cast<uint64_t>(item_count_.load())));
   batch.Put(MetaKey(kItemBytes), EncodeMeta(static_cast<uint64_t>(item_bytes_.load())));
@@ -209,11 +216,6 @@ Result<std::optional<Item>> PartitionStore::Get(std::string_view item_key) const
 }
 
 Status PartitionStore::Write(StoreBatch* batch) {
-  if (!dirty_.exchange(true)) {
-    // The first write after opening removes the clean marker, so that a crash from here on
-    // makes the next Open() recount the statistics.
-    batch->batch_.Delete(MetaKey(kClean));
-  }
   leveldb::WriteOptions wo;
   wo.sync = sync_;
   DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(wo, &batch->batch_)));

@@ -13,8 +13,9 @@
 // data it covers, atomically.
 //
 // Statistics (item count and item bytes by DynamoDB's size rules, for DescribeTable's
-// ItemCount and TableSizeBytes) are kept in memory and
-// persisted at Close(); a store that was not closed cleanly recounts them when opened.
+// ItemCount and TableSizeBytes) are kept in memory and persisted at a clean close; Open()
+// removes the clean-close marker (synced) before any write, so a store that was not closed
+// cleanly recounts them when opened.
 //
 // Thread-safety: all methods may be called concurrently. Read-modify-write sequences on one
 // item must be serialized by the caller (the node locks item keys).
@@ -126,7 +127,7 @@ class PartitionStore {
   std::atomic<uint64_t> applied_index_{0};
   std::atomic<int64_t> item_count_{0};
   std::atomic<int64_t> item_bytes_{0};
-  std::atomic<bool> dirty_{false};  // the clean marker has been removed on disk
+  bool opened_ = false;  // Open() succeeded: the destructor may save the statistics
 };
 
 }  // namespace ddb::storage

@@ -74,6 +74,15 @@ check "put bad number" "ddb-put: ValidationException: The parameter cannot be co
   "$(ddb-put --table music --item '{"artist":{"S":"A"},"song":{"S":"B"},"n":{"N":"1x"}}' 2>&1)"
 check "scan count unchanged" '{"Count":3,"ScannedCount":3}' "$(ddb-scan --table music --count)"
 
+# Repeated keys keep their input order: the last line for a key wins, whatever the batching.
+python3 -c '
+import json
+for i in range(300): print(json.dumps({"artist": "Dup", "song": str(i % 7), "v": i}))' \
+  | ddb-import --table music --format plain --concurrency 4 >/dev/null
+check "import: last line wins" '{"artist":"Dup","song":"3","v":297}' \
+  "$(ddb-get --table music --plain --key '{"artist":"Dup","song":"3"}')"
+for s in 0 1 2 3 4 5 6; do ddb-delete --table music --plain --key "{\"artist\":\"Dup\",\"song\":\"$s\"}"; done
+
 # Pipes: export to CSV and back, scan into import copies a table.
 ddb-create-table --table music_copy --key artist:S --sort song:S >/dev/null
 check "scan | import" '{"imported":3,"invalid":0}' "$(ddb-scan --table music | ddb-import --table music_copy)"

@@ -121,6 +121,29 @@ TEST(NetTest, MalformedFrameGetsSerializationError) {
   EXPECT_TRUE((*client)->Call("Op", "x").ok());
 }
 
+// A request split over several frames is refused, and the worker goes on serving (a REP
+// socket that did not drain the frames could never answer again).
+TEST(NetTest, MultiFrameRequestDoesNotWedgeAWorker) {
+  Server server(Echo, 1);
+  std::string address = *server.Start("tcp://127.0.0.1:*");
+  zmq::context_t ctx;
+  zmq::socket_t raw(ctx, zmq::socket_type::dealer);
+  raw.set(zmq::sockopt::linger, 0);
+  raw.connect(address);
+  raw.send(zmq::message_t(), zmq::send_flags::sndmore);
+  raw.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);
+  raw.send(zmq::str_buffer("b"), zmq::send_flags::none);
+  zmq::message_t delimiter, reply;
+  ASSERT_TRUE(raw.recv(delimiter, zmq::recv_flags::none));
+  ASSERT_TRUE(raw.recv(reply, zmq::recv_flags::none));
+  Result<proto::ResponseEnvelope> r = proto::DecodeResponse(
+      std::string_view(static_cast<const char*>(reply.data()), reply.size()));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status.ToString(), "SerializationException: malformed ddb frame: more than one frame");
+  auto client = Client::Connect(address);
+  EXPECT_TRUE((*client)->Call("Op", "x").ok());  // the only worker still answers
+}
+
 TEST(NetTest, BindFailureIsAnError) {
   Server a(Echo, 1);
   std::string address = *a.Start("tcp://127.0.0.1:*");

@@ -295,6 +295,28 @@ TEST_F(NodeTest, BatchOperations) {
   EXPECT_EQ(Call("BatchGetItem", keys), "ValidationException: Too many items requested for the BatchGetItem call");
 }
 
+// A BatchGetItem answers at most 16 MB; the rest comes back as UnprocessedKeys, with the
+// request's options, so that resending them as they are reads the same way.
+TEST_F(NodeTest, BatchGetItemStopsAtSixteenMegabytes) {
+  CreateOrdersTable();
+  const std::string blob(400 * 1000, 'x');
+  std::string keys;
+  for (int i = 0; i < 45; ++i) {
+    ASSERT_EQ(Call("PutItem", R"({"TableName":"orders","Item":{"pk":{"S":"big"},"sk":{"N":")" +
+                                  std::to_string(i) + R"("},"b":{"S":")" + blob + "\"}}}"), "{}");
+    keys += std::string(i ? "," : "") + R"({"pk":{"S":"big"},"sk":{"N":")" + std::to_string(i) + "\"}}";
+  }
+  std::string r = Call("BatchGetItem", R"({"RequestItems":{"orders":{"Keys":[)" + keys +
+                                           R"(],"ProjectionExpression":"sk","ConsistentRead":true}}})");
+  size_t unprocessed = r.find("\"UnprocessedKeys\":{\"orders\":{\"Keys\":[");
+  ASSERT_NE(unprocessed, std::string::npos) << r.substr(0, 200);
+  // 41 items of ~400 KB reach 16 MB; the other 4 keys are unprocessed, options included.
+  // Each projected item {"sk":{"N":..}} has two braces; the response opens with two.
+  EXPECT_EQ((std::count(r.begin(), r.begin() + static_cast<long>(unprocessed), '{') - 2) / 2, 41);
+  EXPECT_NE(r.find("],\"ProjectionExpression\":\"sk\",\"ConsistentRead\":true}}", unprocessed), std::string::npos)
+      << r.substr(unprocessed);
+}
+
 TEST_F(NodeTest, SecondNodeOnTheSameDataDirectoryRefusesToStart) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);

@@ -137,6 +137,36 @@ TEST_F(PartitionStoreTest, DamagedItemIsCorruptionNotAWrongAnswer) {
   EXPECT_TRUE(got.status().IsCorruption()) << got.status().ToString();
 }
 
+// After a crash the statistics are recounted, decoding every item; a damaged item makes Open
+// fail, and must keep making it fail (a failed open saves nothing that would hide the damage).
+TEST_F(PartitionStoreTest, FailedOpenDoesNotHideCorruption) {
+  pid_t child = fork();
+  if (child == 0) {  // write, then die without a clean close
+    auto store = PartitionStore::Open(dir_.string());
+    StoreBatch b;
+    b.Put(Key("a", 1), MakeItem("a", 1));
+    if (!store.ok() || !(*store)->Write(&b).ok()) _exit(2);
+    _exit(0);  // no destructor: like a crash
+  }
+  int status;
+  waitpid(child, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  {
+    leveldb::DB* db;
+    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir_.string(), &db).ok());
+    std::string key = std::string(1, '\x02') + Key("a", 1), value;
+    ASSERT_TRUE(db->Get(leveldb::ReadOptions(), key, &value).ok());
+    value[value.size() / 2] ^= 0x40;
+    ASSERT_TRUE(db->Put(leveldb::WriteOptions(), key, value).ok());
+    delete db;
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Result<std::unique_ptr<PartitionStore>> s = PartitionStore::Open(dir_.string());
+    ASSERT_FALSE(s.ok()) << "attempt " << attempt;
+    EXPECT_TRUE(s.status().IsCorruption()) << s.status().ToString();
+  }
+}
+
 TEST_F(PartitionStoreTest, SecondOpenOfTheSameDirectoryFails) {
   auto store = OpenStore();
   Result<std::unique_ptr<PartitionStore>> again = PartitionStore::Open(dir_.string());
