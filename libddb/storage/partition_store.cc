@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include <leveldb/cache.h>
+#include <leveldb/filter_policy.h>
 #include <spdlog/spdlog.h>
 
 #include "libddb/core/coding.h"
@@ -124,8 +125,9 @@ void ItemIterator::Next() {
 Status ItemIterator::status() const { return FromLevelDB(it_->status()); }
 
 PartitionStore::PartitionStore(std::unique_ptr<leveldb::DB> db,
-                               std::unique_ptr<leveldb::Cache> cache, bool sync)
-    : cache_(std::move(cache)), db_(std::move(db)), sync_(sync) {}
+                               std::unique_ptr<leveldb::Cache> cache,
+                               std::unique_ptr<const leveldb::FilterPolicy> filter, bool sync)
+    : cache_(std::move(cache)), filter_(std::move(filter)), db_(std::move(db)), sync_(sync) {}
 
 Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& dir,
                                                              const StoreOptions& options) {
@@ -135,7 +137,11 @@ Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& 
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
   }
   std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
+  std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
   leveldb::Options lo;
+  // Every write reads the item it replaces (conditions, ReturnValues, statistics): a Bloom
+  // filter answers "not there" for a new key without reading data blocks.
+  lo.filter_policy = filter.get();
   lo.create_if_missing = options.create_if_missing;
   lo.paranoid_checks = true;
   lo.block_cache = cache.get();
@@ -143,8 +149,8 @@ Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& 
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(lo, dir, &raw);
   if (!s.ok()) return FromLevelDB(s).WithContext("opening " + dir);
-  std::unique_ptr<PartitionStore> store(
-      new PartitionStore(std::unique_ptr<leveldb::DB>(raw), std::move(cache), !options.TEST_no_sync));
+  std::unique_ptr<PartitionStore> store(new PartitionStore(
+      std::unique_ptr<leveldb::DB>(raw), std::move(cache), std::move(filter), !options.TEST_no_sync));
   DDB_RETURN_IF_ERROR(store->LoadMetadata());
   // From now on the statistics on disk are stale until a clean close: remove the marker,
   // durably, before accepting any write. (A store that fails to open saves nothing.)

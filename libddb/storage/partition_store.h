@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
 #include "libddb/core/result.h"
@@ -115,12 +116,13 @@ class PartitionStore {
 
  private:
   PartitionStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
-                 bool sync);
+                 std::unique_ptr<const leveldb::FilterPolicy> filter, bool sync);
   Status LoadMetadata();
   Status Recount();
 
   // Fixed at construction.
-  std::unique_ptr<leveldb::Cache> cache_;  // outlives db_ (declared first, destroyed last)
+  std::unique_ptr<leveldb::Cache> cache_;  // cache_ and filter_ outlive db_ (declared first,
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;  // destroyed last)
   std::unique_ptr<leveldb::DB> db_;
   const bool sync_;
 
