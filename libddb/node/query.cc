@@ -73,10 +73,12 @@ Result<std::string> Query(Node& node, const Request& request, Reply*) {
     DDB_RETURN_IF_ERROR(placeholders.ResolveCondition(&c, expr::ExpressionKind::kKeyCondition));
     kce = std::move(c);
   }
-  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(table_name));
-  const std::vector<std::string> key_names = table->info.KeyNames();
-  DDB_ASSIGN_OR_RETURN(ReadParams params, ReadReadParams(request, &placeholders, "QueryFilter", &key_names));
+  DDB_ASSIGN_OR_RETURN(ReadParams params, ReadReadParams(request, &placeholders, "QueryFilter"));
   DDB_ASSIGN_OR_RETURN(std::optional<bool> forward, request.OptionalBool("ScanIndexForward"));
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(table_name));
+  DDB_RETURN_IF_ERROR(CheckFilterAvoidsKeys(params, table->info.KeyNames(),
+                                            request.Member("FilterExpression") != nullptr ? "Filter Expression"
+                                                                                          : "QueryFilter"));
 
   expr::KeyCondition kc;
   if (kce.has_value()) {

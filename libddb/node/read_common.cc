@@ -31,9 +31,24 @@ Result<std::string> StartKey(const TableInfo& table, const Item& exclusive_start
   return key;
 }
 
+Status CheckFilterAvoidsKeys(const ReadParams& params, const std::vector<std::string>& key_names,
+                             std::string_view what) {
+  if (!params.filter.has_value()) return Status::OK();
+  std::vector<std::string> names;
+  CollectTopNames(*params.filter, &names);
+  for (const std::string& n : names) {
+    for (const std::string& k : key_names) {
+      if (n == k) {
+        return Status::Validation(std::string(what) +
+                                  " can only contain non-primary key attributes: Primary key attribute: " + k);
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Result<ReadParams> ReadReadParams(const Request& request, expr::Placeholders* placeholders,
-                                  std::string_view legacy_filter,
-                                  const std::vector<std::string>* key_names) {
+                                  std::string_view legacy_filter) {
   ReadParams p;
   DDB_ASSIGN_OR_RETURN(std::optional<std::string> filter_text, request.OptionalString("FilterExpression"));
   DDB_ASSIGN_OR_RETURN(std::optional<std::string> projection_text,
@@ -50,18 +65,6 @@ Result<ReadParams> ReadReadParams(const Request& request, expr::Placeholders* pl
     DDB_ASSIGN_OR_RETURN(p.filter, expr::ConditionsFromJson(*legacy, conditional_operator, legacy_filter));
   } else if (conditional_operator.has_value()) {
     return Status::Validation("ConditionalOperator cannot be used without Filter or Expected");
-  }
-  if (p.filter.has_value() && key_names != nullptr) {
-    std::vector<std::string> names;
-    CollectTopNames(*p.filter, &names);
-    for (const std::string& n : names) {
-      for (const std::string& k : *key_names) {
-        if (n == k) {
-          return Status::Validation(std::string(filter_text.has_value() ? "Filter Expression" : legacy_filter) +
-                                    " can only contain non-primary key attributes: Primary key attribute: " + k);
-        }
-      }
-    }
   }
   if (projection_text.has_value()) {
     DDB_ASSIGN_OR_RETURN(expr::ProjectionExpression proj, expr::ParseProjection(*projection_text));

@@ -30,10 +30,15 @@ struct ReadParams {
 
 // Reads FilterExpression/`legacy_filter` (QueryFilter or ScanFilter) with ConditionalOperator,
 // ProjectionExpression/AttributesToGet, Select, Limit, ConsistentRead, ExclusiveStartKey and
-// ReturnConsumedCapacity. For a Query, `key_names` are refused in the filter.
+// ReturnConsumedCapacity. Needs no table: DynamoDB reports these errors before a missing table.
 Result<ReadParams> ReadReadParams(const Request& request, expr::Placeholders* placeholders,
-                                  std::string_view legacy_filter,
-                                  const std::vector<std::string>* key_names);
+                                  std::string_view legacy_filter);
+
+// A Query's filter may not name key attributes: "Filter Expression can only contain
+// non-primary key attributes: Primary key attribute: pk" (`what`: "Filter Expression" or
+// "QueryFilter").
+Status CheckFilterAvoidsKeys(const ReadParams& params, const std::vector<std::string>& key_names,
+                             std::string_view what);
 
 // Reads items from `it` (already positioned on the range), applying Limit, the 1 MB page,
 // the filter and the projection, and returns the response body.

@@ -25,7 +25,7 @@ Result<std::string> Scan(Node& node, const Request& request, Reply*) {
   DDB_ASSIGN_OR_RETURN(expr::Placeholders placeholders,
                        ReadPlaceholders(request, {"FilterExpression", "ProjectionExpression"},
                                         "FilterExpression is null"));
-  DDB_ASSIGN_OR_RETURN(ReadParams params, ReadReadParams(request, &placeholders, "ScanFilter", nullptr));
+  DDB_ASSIGN_OR_RETURN(ReadParams params, ReadReadParams(request, &placeholders, "ScanFilter"));
 
   // Segment / TotalSegments: segment i of n covers hash values [i * 2^64 / n, (i+1) * 2^64 / n),
   // and item keys start with their partition key's hash, big-endian.

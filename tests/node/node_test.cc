@@ -224,6 +224,10 @@ TEST_F(NodeTest, QueryPagingFiltersAndOrder) {
   EXPECT_EQ(Call("Query", R"({"TableName":"orders","KeyConditionExpression":"pk = :p","FilterExpression":"sk > :a",
       "ExpressionAttributeValues":{":p":{"S":"p"},":a":{"N":"1"}}})"),
             "ValidationException: Filter Expression can only contain non-primary key attributes: Primary key attribute: sk");
+  // Expression errors come before a missing table, as on DynamoDB.
+  EXPECT_EQ(Call("Query", R"({"TableName":"nosuch","KeyConditionExpression":"pk = :p","FilterExpression":"a <",
+      "ExpressionAttributeValues":{":p":{"S":"p"}}})"),
+            "ValidationException: Invalid FilterExpression: Syntax error; token: \"<EOF>\", near: \"<\"");
   EXPECT_EQ(Call("Query", R"({"TableName":"orders","KeyConditionExpression":"sk = :a","ExpressionAttributeValues":{":a":{"N":"1"}}})"),
             "ValidationException: Query condition missed key schema element: pk");
   r = Call("Query", R"({"TableName":"orders","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"p"}]},
