@@ -27,6 +27,9 @@ Result<std::string> Server::Start(const std::string& address) {
   try {  // cppzmq reports failures by throwing; they stay inside this layer
     frontend_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
     frontend_->set(zmq::sockopt::linger, 0);
+    // ZeroMQ drops the connection of a peer that sends a larger message, before it is
+    // buffered whole.
+    frontend_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(proto::kMaxFrameBytes));
     frontend_->bind(address);
     std::string bound = frontend_->get(zmq::sockopt::last_endpoint);
     backend_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
