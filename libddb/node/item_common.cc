@@ -144,13 +144,12 @@ Result<SingleWriteParams> ReadSingleWriteParams(const Request& request) {
   return p;
 }
 
-Status CheckWriteCondition(const SingleWriteParams& params, const std::optional<Item>& old,
-                           Reply* reply) {
-  if (!params.condition.has_value() ||
-      expr::Evaluate(*params.condition, old.has_value() ? *old : Item())) {
+Status CheckWriteCondition(const std::optional<expr::Condition>& condition,
+                           bool return_old_on_failure, const std::optional<Item>& old, Reply* reply) {
+  if (!condition.has_value() || expr::Evaluate(*condition, old.has_value() ? *old : Item())) {
     return Status::OK();
   }
-  if (params.return_old_on_failure && old.has_value()) reply->error_item = ToDynamoJson(*old);
+  if (return_old_on_failure && old.has_value()) reply->error_item = ToDynamoJson(*old);
   return Status::ConditionalCheckFailed();
 }
 

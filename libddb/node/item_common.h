@@ -55,8 +55,12 @@ Result<SingleWriteParams> ReadSingleWriteParams(const Request& request);
 // Evaluates the condition against the stored item (or the empty item): a failure is
 // ConditionalCheckFailedException, with the old item in `reply` when asked for.
 struct Reply;
-Status CheckWriteCondition(const SingleWriteParams& params, const std::optional<Item>& old,
-                           Reply* reply);
+Status CheckWriteCondition(const std::optional<expr::Condition>& condition,
+                           bool return_old_on_failure, const std::optional<Item>& old, Reply* reply);
+inline Status CheckWriteCondition(const SingleWriteParams& params, const std::optional<Item>& old,
+                                  Reply* reply) {
+  return CheckWriteCondition(params.condition, params.return_old_on_failure, old, reply);
+}
 
 // {"Attributes":old} when asked for and present, plus the consumed capacity.
 std::string SingleWriteResponse(const SingleWriteParams& params, const std::optional<Item>& old,

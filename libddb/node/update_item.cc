@@ -69,11 +69,8 @@ Result<std::string> UpdateItem(Node& node, const Request& request, Reply* reply)
 
   std::lock_guard<std::mutex> lock(node.KeyLock(table->info.id, key));
   DDB_ASSIGN_OR_RETURN(std::optional<Item> old, table->store->Get(key));
-  if (condition.condition.has_value() &&
-      !expr::Evaluate(*condition.condition, old.has_value() ? *old : Item())) {
-    if (on_failure.value_or("NONE") == "ALL_OLD" && old.has_value()) reply->error_item = ToDynamoJson(*old);
-    return Status::ConditionalCheckFailed();
-  }
+  DDB_RETURN_IF_ERROR(CheckWriteCondition(condition.condition, on_failure.value_or("NONE") == "ALL_OLD",
+                                          old, reply));
   // The item to update: the stored one, or a new one made of the key.
   const Item base = old.has_value() ? *old : *key_item;
   Item updated = base;

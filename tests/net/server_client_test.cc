@@ -25,6 +25,11 @@ proto::ResponseEnvelope Echo(const proto::RequestEnvelope& r) {
   return out;
 }
 
+// The response in a frame read from a raw socket.
+Result<proto::ResponseEnvelope> DecodeReply(const zmq::message_t& reply) {
+  return proto::DecodeResponse(std::string_view(static_cast<const char*>(reply.data()), reply.size()));
+}
+
 TEST(NetTest, RoundTripAndErrors) {
   Server server(Echo, 2);
   Result<std::string> address = server.Start("tcp://127.0.0.1:*");
@@ -112,8 +117,7 @@ TEST(NetTest, MalformedFrameGetsSerializationError) {
   raw.send(zmq::str_buffer("not a ddb frame"), zmq::send_flags::none);
   zmq::message_t reply;
   ASSERT_TRUE(raw.recv(reply, zmq::recv_flags::none));
-  Result<proto::ResponseEnvelope> r = proto::DecodeResponse(
-      std::string_view(static_cast<const char*>(reply.data()), reply.size()));
+  Result<proto::ResponseEnvelope> r = DecodeReply(reply);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status.ToString(), "SerializationException: malformed ddb frame: bad magic");
   // And the server goes on serving.
@@ -136,8 +140,7 @@ TEST(NetTest, MultiFrameRequestDoesNotWedgeAWorker) {
   zmq::message_t delimiter, reply;
   ASSERT_TRUE(raw.recv(delimiter, zmq::recv_flags::none));
   ASSERT_TRUE(raw.recv(reply, zmq::recv_flags::none));
-  Result<proto::ResponseEnvelope> r = proto::DecodeResponse(
-      std::string_view(static_cast<const char*>(reply.data()), reply.size()));
+  Result<proto::ResponseEnvelope> r = DecodeReply(reply);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status.ToString(), "SerializationException: malformed ddb frame: more than one frame");
   auto client = Client::Connect(address);

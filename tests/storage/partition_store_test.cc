@@ -47,6 +47,18 @@ class PartitionStoreTest : public ::testing::Test {
     return item;
   }
 
+  // Flips a byte of the item stored under `key`, behind the store's back. REQUIRES: the
+  // store is closed.
+  void DamageStoredItem(const std::string& key) {
+    leveldb::DB* db;
+    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir_.string(), &db).ok());
+    std::string stored_key = std::string(1, '\x02') + key, value;
+    ASSERT_TRUE(db->Get(leveldb::ReadOptions(), stored_key, &value).ok());
+    value[value.size() / 2] ^= 0x40;
+    ASSERT_TRUE(db->Put(leveldb::WriteOptions(), stored_key, value).ok());
+    delete db;
+  }
+
   std::filesystem::path dir_;
 };
 
@@ -123,15 +135,7 @@ TEST_F(PartitionStoreTest, DamagedItemIsCorruptionNotAWrongAnswer) {
     b.Put(Key("a", 1), MakeItem("a", 1));
     ASSERT_TRUE(store->Write(&b).ok());
   }
-  {  // Flip a byte of the stored value behind the store's back.
-    leveldb::DB* db;
-    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir_.string(), &db).ok());
-    std::string key = std::string(1, '\x02') + Key("a", 1), value;
-    ASSERT_TRUE(db->Get(leveldb::ReadOptions(), key, &value).ok());
-    value[value.size() / 2] ^= 0x40;
-    ASSERT_TRUE(db->Put(leveldb::WriteOptions(), key, value).ok());
-    delete db;
-  }
+  DamageStoredItem(Key("a", 1));
   auto store = OpenStore();
   Result<std::optional<Item>> got = store->Get(Key("a", 1));
   EXPECT_TRUE(got.status().IsCorruption()) << got.status().ToString();
@@ -151,15 +155,7 @@ TEST_F(PartitionStoreTest, FailedOpenDoesNotHideCorruption) {
   int status;
   waitpid(child, &status, 0);
   ASSERT_EQ(WEXITSTATUS(status), 0);
-  {
-    leveldb::DB* db;
-    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir_.string(), &db).ok());
-    std::string key = std::string(1, '\x02') + Key("a", 1), value;
-    ASSERT_TRUE(db->Get(leveldb::ReadOptions(), key, &value).ok());
-    value[value.size() / 2] ^= 0x40;
-    ASSERT_TRUE(db->Put(leveldb::WriteOptions(), key, value).ok());
-    delete db;
-  }
+  DamageStoredItem(Key("a", 1));
   for (int attempt = 0; attempt < 2; ++attempt) {
     Result<std::unique_ptr<PartitionStore>> s = PartitionStore::Open(dir_.string());
     ASSERT_FALSE(s.ok()) << "attempt " << attempt;
