@@ -49,5 +49,12 @@ if grep -nE 'std::cout|(^|[^a-z])printf\(|\bputs\(|\bstdout\b' -r libddb | grep 
   fail=1
 fi
 
+# The Raft core is pure (DESIGN.md section 5): no sockets, threads, clocks, disk or randomness
+# other than its own seeded generator.
+while IFS= read -r hit; do
+  echo "layering: $hit: the Raft core must not use this"
+  fail=1
+done < <(grep -nE '#include *<(thread|mutex|condition_variable|future|chrono|ctime|random|fstream|filesystem|zmq\.hpp|zmq\.h|leveldb/[a-z_]+\.h|unistd\.h|sys/[a-z_]+\.h)>' -r libddb/raft)
+
 if [ "$fail" -eq 0 ]; then echo "layering: ok"; fi
 exit "$fail"

@@ -25,6 +25,11 @@ inline void PutVarint64(std::string* dst, uint64_t v) {
   dst->append(buf, n);
 }
 
+inline void PutLengthPrefixed(std::string* dst, std::string_view v) {
+  PutVarint64(dst, v.size());
+  dst->append(v.data(), v.size());
+}
+
 inline void PutFixed32LE(std::string* dst, uint32_t v) {
   char buf[4];
   for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>(v >> (8 * i));

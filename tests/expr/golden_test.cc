@@ -5,8 +5,7 @@
 // Set DDB_GOLDEN_REWRITE=1 to rewrite the expected outputs from the actual ones (then review
 // the diff: the files are the specification).
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <memory>
 
 #include <gtest/gtest.h>
 
@@ -18,58 +17,19 @@
 #include "libddb/expr/printer.h"
 #include "libddb/expr/update.h"
 #include "libddb/model/dynamo_json.h"
+#include "tests/golden.h"
 
 namespace ddb::expr {
 namespace {
 
-struct Case {
-  size_t line = 0;  // of the command
-  std::string command;
-  std::map<std::string, std::string> args;
-  std::string input;
-  std::string expected;
-};
-
-std::vector<Case> ReadCases(const std::filesystem::path& file, std::vector<std::string>* lines) {
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) lines->push_back(line);
-  std::vector<Case> cases;
-  size_t i = 0;
-  while (i < lines->size()) {
-    const std::string& l = (*lines)[i];
-    if (l.empty() || l[0] == '#') {
-      ++i;
-      continue;
-    }
-    Case c;
-    c.line = i + 1;
-    std::istringstream words(l);
-    words >> c.command;
-    std::string word;
-    while (words >> word) {
-      size_t eq = word.find('=');
-      c.args[word.substr(0, eq)] = eq == std::string::npos ? "" : word.substr(eq + 1);
-    }
-    ++i;
-    while (i < lines->size() && (*lines)[i] != "----") c.input += (*lines)[i++] + "\n";
-    ++i;  // ----
-    while (i < lines->size() && !(*lines)[i].empty()) c.expected += (*lines)[i++] + "\n";
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
+using Case = ::ddb::testing::GoldenCase;
+using ::ddb::testing::TrimGolden;
 
 // The state a file builds up: the current item, names and values.
 class Runner {
  public:
   std::string Run(const Case& c) {
-    const std::string input = Trim(c.input);
+    const std::string input = TrimGolden(c.input);
     if (c.command == "item") return Show(SetItem(input));
     if (c.command == "names") return Show(SetJson(input, &names_));
     if (c.command == "values") return Show(SetJson(input, &values_));
@@ -246,42 +206,12 @@ class Runner {
 
 TEST(ExpressionGoldenTest, AllFiles) {
   const std::filesystem::path dir = std::filesystem::path(DDB_SOURCE_DIR) / "tests/expr/testdata";
-  const bool rewrite = std::getenv("DDB_GOLDEN_REWRITE") != nullptr;
-  size_t files = 0, cases_run = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".txt") continue;
-    ++files;
-    std::vector<std::string> lines;
-    std::vector<Case> cases = ReadCases(entry.path(), &lines);
-    Runner runner;
-    std::vector<std::string> actual_outputs;
-    for (const Case& c : cases) {
-      std::string actual = Trim(runner.Run(c));
-      actual_outputs.push_back(actual);
-      ++cases_run;
-      if (!rewrite) {
-        EXPECT_EQ(actual, Trim(c.expected))
-            << entry.path().filename().string() << ":" << c.line << ": " << c.command << "\n"
-            << c.input;
-      }
-    }
-    if (rewrite) {
-      std::ofstream out(entry.path());
-      size_t next = 0;
-      for (size_t k = 0; k < cases.size(); ++k) {
-        const Case& c = cases[k];
-        for (; next + 1 < c.line; ++next) out << lines[next] << "\n";  // comments, blanks
-        out << lines[next++] << "\n";                                    // the command
-        while (next < lines.size() && lines[next] != "----") out << lines[next++] << "\n";
-        out << "----\n" << actual_outputs[k] << "\n";
-        ++next;
-        while (next < lines.size() && !lines[next].empty()) ++next;  // the old output
-      }
-      for (; next < lines.size(); ++next) out << lines[next] << "\n";
-    }
-  }
-  EXPECT_GT(files, 5u);
-  EXPECT_GT(cases_run, 100u);
+  ::ddb::testing::GoldenStats stats = ::ddb::testing::RunGoldenFiles(dir, [] {
+    auto runner = std::make_shared<Runner>();
+    return [runner](const Case& c) { return runner->Run(c); };
+  });
+  EXPECT_GT(stats.files, 5u);
+  EXPECT_GT(stats.cases, 100u);
 }
 
 }  // namespace
