@@ -879,7 +879,8 @@ bool Raft::HasLease() const {
     return it == progress_.end() ? 0 : it->second.lease_ack_tick;
   });
   if (acked == 0) return false;
-  return now_ < acked - 1 + static_cast<uint64_t>(lease_ticks_);
+  return now_ < acked - 1 + static_cast<uint64_t>(lease_ticks_) +
+                    static_cast<uint64_t>(config_.TEST_unsafe_extra_lease_ticks);
 }
 
 std::string Raft::Describe() const {

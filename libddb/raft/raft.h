@@ -53,6 +53,9 @@ struct Config {
   size_t max_inflight = 64;            // unanswered AppendEntries per follower
   size_t max_msg_bytes = 1 << 20;      // entries per AppendEntries
   size_t max_committed_bytes = 4 << 20;  // committed entries per Ready
+  // TEST ONLY: lengthens the lease past what is safe, so that tests can show the simulator
+  // catches an unsafe lease. Never set outside tests.
+  int TEST_unsafe_extra_lease_ticks = 0;
 
   // The lease length these settings allow (see the header comment); 0 if none is possible.
   int LeaseTicks() const;

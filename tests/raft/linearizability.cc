@@ -1,0 +1,624 @@
+// The Wing & Gong / Lowe linearizability search, as Porcupine implements it, for per-key
+// registers with compare-and-set. See linearizability.h.
+//
+// Per key: the operations are numbered in call order and their call and return events are put in
+// a doubly linked list sorted by time (calls before returns at equal times, so touching intervals
+// overlap). The search walks the list from its head. At a call event it tries to linearize that
+// operation next: if the register accepts it and the resulting search state has not been seen
+// before, it pushes the operation on a stack, unlinks its events and restarts from the head. At a
+// return event of an operation not yet linearized, no order extending the current prefix works,
+// so it pops the last linearized operation, relinks it and goes on after its call event. The key
+// is linearizable once every operation with a known return is linearized: operations with an
+// unknown return have no return event, never force a backtrack, and may stay unlinearized.
+//
+// Porcupine alone is exponential in the number of unknown operations (each may be linearized
+// anywhere or never) and in the number of concurrent reads. Three reductions, each keeping a
+// linearization if one exists, tame both:
+//   1. Forced reads. An operation that never writes (a get, a failed cas, a cas of a value onto
+//      itself) that the register accepts now can be moved to the front of any linearization of
+//      the rest, so it is linearized at once and its alternatives are never tried.
+//   2. Unknown operations only where they matter. In a linearization, an unknown operation u
+//      taking the register from S to S' and followed by a known operation c that the register
+//      would also accept in S can be dropped (c overwrites it, or S == S') or moved after c (c
+//      reads without writing). Likewise u followed by an unknown put or delete can be dropped.
+//      So only linearizations are tried in which each unknown operation is followed by an
+//      unknown cas it enables or by a known operation refused in S and accepted in S', and an
+//      unknown operation is only tried if some candidate would be enabled by it.
+//   3. Subsumption. A search state is (K, S, U, R): the linearized known operations, the
+//      register, the linearized unknown operations and, if the last operation is unknown, the
+//      state before it (which restricts what may follow, by 2). A state is pruned if one with the
+//      same K, S, R and a subset of U was reached before: it can do no more than that one.
+//      Unknown operations are tried before known ones, so that one that is needed is found fast.
+//
+// Values are interned per key so that the register state is an int (0 = absent). K is hashed
+// incrementally (a random 64-bit word per operation, XORed) and stored trimmed of its leading
+// all-ones and trailing all-zeros words: a few words per state when concurrency is bounded.
+
+#include "tests/raft/linearizability.h"
+
+#include <algorithm>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+namespace ddb::sim {
+namespace {
+
+constexpr int32_t kAbsent = 0;
+constexpr size_t kTailOps = 8;         // linearized operations shown before a violation
+constexpr size_t kMaxCandidates = 16;  // candidate operations shown at a violation
+constexpr size_t kMaxListedOps = 32;   // a key's whole history is listed if it is this short
+
+uint64_t Mix(uint64_t x) {  // the splitmix64 finalizer
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// Quotes a value for a message: printable ASCII as is, the rest escaped, long values cut.
+std::string Quote(const std::optional<std::string>& value) {
+  constexpr size_t kMaxBytes = 48;
+  if (!value.has_value()) return "absent";
+  std::string out = "\"";
+  for (size_t i = 0; i < value->size() && i < kMaxBytes; ++i) {
+    const unsigned char c = static_cast<unsigned char>((*value)[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  out += '"';
+  if (value->size() > kMaxBytes) out += "...(" + std::to_string(value->size()) + " bytes)";
+  return out;
+}
+
+// One operation of one key, values interned, ready for the search.
+struct KeyOp {
+  const Operation* src = nullptr;
+  bool known = true;  // ret != kUnknownReturn
+  int32_t value = kAbsent;
+  int32_t expected = kAbsent;
+  int32_t output = kAbsent;
+};
+
+// The sequential register: whether `op` may take effect in `state`, and the state after it. An
+// operation with an unknown return is only accepted when it changes something; not taking effect
+// is the same as staying unlinearized, which the search always allows for such operations.
+bool Step(const KeyOp& op, int32_t state, int32_t* next) {
+  const bool cas_failed = op.known && !op.src->ok;
+  switch (op.src->kind) {
+    case OpKind::kGet:
+      *next = state;
+      return !op.known || op.output == state;
+    case OpKind::kPut:
+      *next = op.value;
+      return true;
+    case OpKind::kDelete:
+      *next = kAbsent;
+      return true;
+    case OpKind::kCas:
+      if (state == op.expected) {
+        *next = op.value;
+        return !cas_failed;
+      }
+      *next = state;
+      return cas_failed;
+  }
+  return false;
+}
+
+bool Accepts(const KeyOp& op, int32_t state) {
+  int32_t unused;
+  return Step(op, state, &unused);
+}
+
+// A known operation that leaves every state it is accepted in unchanged.
+bool NeverWrites(const KeyOp& op) {
+  return op.src->kind == OpKind::kGet ||
+         (op.src->kind == OpKind::kCas && (!op.src->ok || op.value == op.expected));
+}
+
+// An operation that can never matter: an unknown get, or an unknown cas that writes what it
+// expects. Dropping them shrinks the search.
+bool Irrelevant(const KeyOp& op) {
+  return !op.known && (op.src->kind == OpKind::kGet ||
+                       (op.src->kind == OpKind::kCas && op.value == op.expected));
+}
+
+// The search states reached so far, with subsumption (reduction 3 above). A state's key (K, S,
+// R) is identified by a hash and stored in full; each key keeps the U of every visit.
+class SeenSet {
+ public:
+  SeenSet(size_t known_words, size_t unknown_words)
+      : known_words_(known_words), unknown_words_(unknown_words), slots_(1024, 0) {}
+
+  // Records a visit; returns false if an earlier visit subsumes it. `tag` packs S and R.
+  bool Insert(uint64_t hash, const std::vector<uint64_t>& known, int64_t tag,
+              const std::vector<uint64_t>& unknown) {
+    size_t lo = 0;
+    while (lo < known_words_ && known[lo] == ~0ull) ++lo;
+    size_t hi = known_words_;
+    while (hi > lo && known[hi - 1] == 0) --hi;
+    const size_t mask = slots_.size() - 1;
+    size_t slot = hash & mask;
+    for (; slots_[slot] != 0; slot = (slot + 1) & mask) {
+      Key& k = keys_[slots_[slot] - 1];
+      if (k.hash != hash || k.tag != tag || k.lo != lo || k.len != hi - lo ||
+          !std::equal(known.begin() + lo, known.begin() + hi, arena_.begin() + k.offset)) {
+        continue;
+      }
+      for (size_t v = k.first_visit; v != kNone; v = visits_[v].next) {
+        if (IsSubset(visits_[v].offset, unknown)) return false;
+      }
+      k.first_visit = AddVisit(unknown, k.first_visit);
+      return true;
+    }
+    keys_.push_back({hash, tag, arena_.size(), lo, hi - lo, kNone});
+    arena_.insert(arena_.end(), known.begin() + lo, known.begin() + hi);
+    keys_.back().first_visit = AddVisit(unknown, kNone);
+    slots_[slot] = keys_.size();
+    if (keys_.size() * 2 > slots_.size()) Grow();
+    return true;
+  }
+
+  uint64_t size() const { return visits_.size(); }
+
+ private:
+  static constexpr size_t kNone = SIZE_MAX;
+
+  struct Key {
+    uint64_t hash;
+    int64_t tag;
+    size_t offset;       // of K's stored words in arena_
+    size_t lo;           // K's words before lo are all ones
+    size_t len;          // K's words from lo + len on are all zeros
+    size_t first_visit;  // index into visits_
+  };
+  struct Visit {
+    size_t offset;  // of U's unknown_words_ words in arena_
+    size_t next;    // the key's next visit, or kNone
+  };
+
+  bool IsSubset(size_t offset, const std::vector<uint64_t>& unknown) const {
+    for (size_t i = 0; i < unknown_words_; ++i) {
+      if ((arena_[offset + i] & ~unknown[i]) != 0) return false;
+    }
+    return true;
+  }
+
+  size_t AddVisit(const std::vector<uint64_t>& unknown, size_t next) {
+    visits_.push_back({arena_.size(), next});
+    arena_.insert(arena_.end(), unknown.begin(), unknown.end());
+    return visits_.size() - 1;
+  }
+
+  void Grow() {
+    slots_.assign(slots_.size() * 2, 0);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      size_t slot = keys_[i].hash & mask;
+      while (slots_[slot] != 0) slot = (slot + 1) & mask;
+      slots_[slot] = i + 1;
+    }
+  }
+
+  size_t known_words_;
+  size_t unknown_words_;
+  std::vector<Key> keys_;
+  std::vector<Visit> visits_;
+  std::vector<uint64_t> arena_;
+  std::vector<size_t> slots_;  // index into keys_ + 1; 0 = empty
+};
+
+// The search over one key's operations, numbered in call order.
+class KeySearch {
+ public:
+  KeySearch(std::vector<KeyOp> ops, uint64_t max_states);
+
+  CheckResult::Outcome Run();
+
+  // After Run() returned kNotLinearizable: what went wrong.
+  std::string Explain() const;
+
+ private:
+  // A scan of the candidates tries unknown operations (phase 0), then known ones (phase 1).
+  static constexpr int kForced = 2;  // the phase of a forced read
+  struct Frame {
+    int32_t op;
+    int32_t state_before;
+    int phase;  // in which op was linearized
+  };
+  enum class Push { kPushed, kSeen, kTooMany };
+
+  int32_t Restriction() const;  // R: the state before the top op if it is unknown, else -1
+  bool Allowed(int32_t op, int32_t* next_state) const;
+  int32_t FindForcedRead() const;  // -1 if none
+  void ComputeNeeds();
+  void StartScan(int phase, int32_t from);
+  Push Linearize(int32_t op, int32_t next_state, int phase);
+  Frame Unlinearize();
+  void Flip(int32_t op);
+  void RecordIfDeepest();
+  std::string DescribeState(int32_t state) const;
+
+  const std::vector<KeyOp> ops_;
+  const int32_t n_;
+  const uint64_t max_states_;
+  // The event list: nodes 0 .. 2n-1 (call events, then return events), a circular list through
+  // the sentinel head_ = 2n. Operation i's call is node i, its return node n + i if known.
+  const int32_t head_;
+  std::vector<int32_t> next_, prev_;
+
+  // The search state.
+  std::vector<Frame> stack_;
+  int32_t state_ = kAbsent;
+  std::vector<uint64_t> known_;    // K, with the bits of unknown operations always set
+  std::vector<uint64_t> unknown_;  // U, indexed by unknown_index_
+  std::vector<int32_t> unknown_index_;
+  std::vector<uint64_t> zobrist_;  // per known operation
+  uint64_t known_hash_ = 0;
+  int64_t known_left_ = 0;    // known operations not linearized
+  int32_t unknown_open_ = 0;  // unknown operations not linearized
+  int scan_phase_ = 0;
+  int32_t scan_node_ = 0;
+  // For the candidates in the current state, when scanning unknown operations: the states that
+  // would enable one (a known operation refused now, or an unknown cas), and whether any change
+  // of state would (a known failed cas whose expected value the register holds).
+  std::vector<int32_t> needs_;
+  bool needs_change_ = false;
+  std::unique_ptr<SeenSet> seen_;
+
+  // The deepest point the search reached, for the explanation.
+  bool recorded_ = false;
+  size_t best_depth_ = 0;
+  std::vector<int32_t> best_tail_;        // the last linearized operations, in order
+  std::vector<int32_t> best_candidates_;  // operations in the list before the first return
+  int32_t best_blocker_ = -1;             // the operation owning that first return
+  int32_t best_state_ = kAbsent;
+};
+
+KeySearch::KeySearch(std::vector<KeyOp> ops, uint64_t max_states)
+    : ops_(std::move(ops)),
+      n_(static_cast<int32_t>(ops_.size())),
+      max_states_(max_states),
+      head_(2 * n_),
+      next_(2 * n_ + 1, head_),
+      prev_(2 * n_ + 1, head_),
+      known_((n_ + 63) / 64, 0),
+      unknown_index_(n_, -1),
+      zobrist_(n_, 0) {
+  struct Event {
+    int64_t time;
+    bool is_return;
+    int32_t node;
+  };
+  std::vector<Event> events;
+  for (int32_t i = 0; i < n_; ++i) {
+    const Operation& src = *ops_[i].src;
+    events.push_back({src.call, false, i});
+    if (ops_[i].known) {
+      events.push_back({std::max(src.ret, src.call), true, n_ + i});
+      zobrist_[i] = Mix(static_cast<uint64_t>(i) + 1);
+      ++known_left_;
+    } else {
+      unknown_index_[i] = unknown_open_++;
+      known_[i / 64] |= 1ull << (i % 64);
+    }
+  }
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+    if (a.time != b.time) return a.time < b.time;
+    if (a.is_return != b.is_return) return !a.is_return;  // calls first: equal times overlap
+    return a.node < b.node;
+  });
+  int32_t last = head_;
+  for (const Event& e : events) {
+    next_[last] = e.node;
+    prev_[e.node] = last;
+    last = e.node;
+  }
+  next_[last] = head_;
+  prev_[head_] = last;
+  unknown_.assign((unknown_open_ + 63) / 64, 0);
+  seen_ = std::make_unique<SeenSet>(known_.size(), unknown_.size());
+}
+
+int32_t KeySearch::Restriction() const {
+  if (stack_.empty() || ops_[stack_.back().op].known) return -1;
+  return stack_.back().state_before;
+}
+
+// Whether the search may linearize `op` next (reduction 2 above). Unknown operations need
+// needs_, computed for the current state.
+bool KeySearch::Allowed(int32_t op, int32_t* next_state) const {
+  const KeyOp& o = ops_[op];
+  if (!Step(o, state_, next_state)) return false;
+  const int32_t restriction = Restriction();
+  if (o.known) return restriction < 0 || !Accepts(o, restriction);
+  if (restriction >= 0 && o.src->kind != OpKind::kCas) return false;
+  return *next_state != state_ &&
+         (needs_change_ || std::find(needs_.begin(), needs_.end(), *next_state) != needs_.end());
+}
+
+int32_t KeySearch::FindForcedRead() const {
+  for (int32_t node = next_[head_]; node < n_; node = next_[node]) {
+    int32_t unused;
+    if (ops_[node].known && NeverWrites(ops_[node]) && Allowed(node, &unused)) return node;
+  }
+  return -1;
+}
+
+void KeySearch::ComputeNeeds() {
+  needs_.clear();
+  needs_change_ = false;
+  for (int32_t node = next_[head_]; node < n_; node = next_[node]) {
+    const KeyOp& op = ops_[node];
+    if (!op.known) {
+      if (op.src->kind == OpKind::kCas && op.expected != state_) needs_.push_back(op.expected);
+    } else if (!Accepts(op, state_)) {
+      if (op.src->kind == OpKind::kGet) needs_.push_back(op.output);
+      if (op.src->kind == OpKind::kCas && op.src->ok) needs_.push_back(op.expected);
+      if (op.src->kind == OpKind::kCas && !op.src->ok) needs_change_ = true;
+    }
+  }
+}
+
+void KeySearch::StartScan(int phase, int32_t from) {
+  scan_phase_ = phase;
+  scan_node_ = from;
+  if (phase != 0) return;
+  if (unknown_open_ == 0) {
+    scan_node_ = head_;  // nothing to try
+  } else {
+    ComputeNeeds();
+  }
+}
+
+void KeySearch::Flip(int32_t op) {
+  if (ops_[op].known) {
+    known_[op / 64] ^= 1ull << (op % 64);
+    known_hash_ ^= zobrist_[op];
+    known_left_ += (known_[op / 64] >> (op % 64)) & 1 ? -1 : 1;
+  } else {
+    const int32_t i = unknown_index_[op];
+    unknown_[i / 64] ^= 1ull << (i % 64);
+    unknown_open_ += (unknown_[i / 64] >> (i % 64)) & 1 ? -1 : 1;
+  }
+}
+
+KeySearch::Push KeySearch::Linearize(int32_t op, int32_t next_state, int phase) {
+  Flip(op);
+  const int32_t restriction = ops_[op].known ? -1 : state_;
+  const int64_t tag = (static_cast<int64_t>(next_state) << 32) | static_cast<uint32_t>(restriction);
+  if (!seen_->Insert(Mix(known_hash_ ^ static_cast<uint64_t>(tag)), known_, tag, unknown_)) {
+    Flip(op);
+    return Push::kSeen;
+  }
+  if (max_states_ != 0 && seen_->size() > max_states_) return Push::kTooMany;
+  stack_.push_back({op, state_, phase});
+  state_ = next_state;
+  for (int32_t node : {op, n_ + op}) {  // unlink its events
+    if (node == n_ + op && !ops_[op].known) break;
+    next_[prev_[node]] = next_[node];
+    prev_[next_[node]] = prev_[node];
+  }
+  RecordIfDeepest();
+  return Push::kPushed;
+}
+
+KeySearch::Frame KeySearch::Unlinearize() {
+  const Frame frame = stack_.back();
+  stack_.pop_back();
+  state_ = frame.state_before;
+  Flip(frame.op);
+  for (int32_t node : {n_ + frame.op, frame.op}) {  // relink its events, in reverse order
+    if (node == n_ + frame.op && !ops_[frame.op].known) continue;
+    next_[prev_[node]] = node;
+    prev_[next_[node]] = node;
+  }
+  return frame;
+}
+
+CheckResult::Outcome KeySearch::Run() {
+  RecordIfDeepest();
+  bool fresh = true;  // at a state just reached
+  while (known_left_ > 0) {
+    Push pushed = Push::kSeen;
+    if (fresh) {
+      fresh = false;
+      const int32_t forced = FindForcedRead();
+      if (forced < 0) {
+        StartScan(0, next_[head_]);
+        continue;
+      }
+      pushed = Linearize(forced, state_, kForced);
+      if (pushed == Push::kSeen) StartScan(1, head_);  // nothing new from here: backtrack
+    } else if (scan_node_ == head_ || scan_node_ >= n_) {  // the end of the candidates
+      if (scan_phase_ == 0) {
+        StartScan(1, next_[head_]);
+        continue;
+      }
+      // A return of an unlinearized operation: no order extends the prefix. Backtrack, past
+      // forced reads (their state has a linearization if and only if the one before has).
+      Frame frame;
+      do {
+        if (stack_.empty()) return CheckResult::kNotLinearizable;
+        frame = Unlinearize();
+      } while (frame.phase == kForced);
+      StartScan(frame.phase, next_[frame.op]);
+      continue;
+    } else {
+      const int32_t op = scan_node_;
+      scan_node_ = next_[op];
+      int32_t next_state;
+      if (ops_[op].known != (scan_phase_ == 1) || !Allowed(op, &next_state)) continue;
+      pushed = Linearize(op, next_state, scan_phase_);
+    }
+    if (pushed == Push::kTooMany) return CheckResult::kTimedOut;
+    if (pushed == Push::kPushed) fresh = true;
+  }
+  return CheckResult::kLinearizable;
+}
+
+void KeySearch::RecordIfDeepest() {
+  if (recorded_ && stack_.size() <= best_depth_) return;
+  recorded_ = true;
+  best_depth_ = stack_.size();
+  best_state_ = state_;
+  best_tail_.clear();
+  for (size_t i = stack_.size() - std::min(stack_.size(), kTailOps); i < stack_.size(); ++i) {
+    best_tail_.push_back(stack_[i].op);
+  }
+  best_candidates_.clear();
+  best_blocker_ = -1;
+  for (int32_t node = next_[head_]; node != head_; node = next_[node]) {
+    if (node >= n_) {
+      best_blocker_ = node - n_;
+      break;
+    }
+    best_candidates_.push_back(node);
+  }
+}
+
+std::string KeySearch::DescribeState(int32_t state) const {
+  if (state == kAbsent) return "absent";
+  for (const KeyOp& op : ops_) {  // some put or cas wrote this value
+    if (op.value == state) return Quote(op.src->value);
+  }
+  return "?";
+}
+
+std::string KeySearch::Explain() const {
+  std::string out = std::to_string(ops_.size()) + " relevant operations; ";
+  out += "the longest linearizable prefix found has " + std::to_string(best_depth_) +
+         " operations";
+  if (!best_tail_.empty()) {
+    out += best_depth_ > best_tail_.size() ? ", ending with:\n" : ":\n";
+    for (int32_t op : best_tail_) out += "    " + DescribeOperation(*ops_[op].src) + "\n";
+  } else {
+    out += ".\n";
+  }
+  out += "  register after that prefix: " + DescribeState(best_state_) + "\n";
+  out += "  none of these can come next";
+  if (best_blocker_ >= 0) {
+    out += ", though one must (the last returned before any other pending operation was called)";
+  }
+  out += ":\n";
+  size_t shown = 0;
+  const size_t others = best_candidates_.size() - (best_blocker_ >= 0 ? 1 : 0);
+  for (int32_t op : best_candidates_) {
+    if (op == best_blocker_) continue;
+    if (shown == kMaxCandidates) {
+      out += "    ... and " + std::to_string(others - shown) + " more\n";
+      break;
+    }
+    ++shown;
+    out += "    " + DescribeOperation(*ops_[op].src) + "\n";
+  }
+  if (best_blocker_ >= 0) out += "    " + DescribeOperation(*ops_[best_blocker_].src) + "\n";
+  if (ops_.size() <= kMaxListedOps) {
+    out += "  the key's whole history, by call time:\n";
+    for (const KeyOp& op : ops_) out += "    " + DescribeOperation(*op.src) + "\n";
+  }
+  return out;
+}
+
+// Interns the values of one key: absent is 0, each distinct string a positive id.
+class Interner {
+ public:
+  int32_t Intern(const std::optional<std::string>& value) {
+    if (!value.has_value()) return kAbsent;
+    return ids_.emplace(*value, static_cast<int32_t>(ids_.size()) + 1).first->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, int32_t> ids_;  // views into the history
+};
+
+}  // namespace
+
+std::string DescribeOperation(const Operation& op) {
+  const bool known = op.ret != kUnknownReturn;
+  std::string out = "client " + std::to_string(op.client) + " ";
+  switch (op.kind) {
+    case OpKind::kGet:
+      out += "get(" + Quote(op.key) + ") -> " + (known ? Quote(op.output) : "?");
+      break;
+    case OpKind::kPut:
+      out += "put(" + Quote(op.key) + ", " + Quote(op.value) + ")";
+      break;
+    case OpKind::kDelete:
+      out += "delete(" + Quote(op.key) + ")";
+      break;
+    case OpKind::kCas:
+      out += "cas(" + Quote(op.key) + ", expected=" + Quote(op.expected) +
+             ", new=" + Quote(op.value) + ") -> " + (!known ? "?" : op.ok ? "ok" : "failed");
+      break;
+  }
+  out += " [call " + std::to_string(op.call) + ", ret " +
+         (known ? std::to_string(op.ret) : std::string("unknown")) + "]";
+  return out;
+}
+
+CheckResult CheckLinearizable(const std::vector<Operation>& history, uint64_t max_states) {
+  // Partition by key, keys in order of first appearance.
+  std::unordered_map<std::string_view, size_t> key_index;
+  std::vector<std::vector<const Operation*>> by_key;
+  for (const Operation& op : history) {
+    auto [it, inserted] = key_index.emplace(op.key, by_key.size());
+    if (inserted) by_key.emplace_back();
+    by_key[it->second].push_back(&op);
+  }
+
+  CheckResult timed_out;
+  bool any_timed_out = false;
+  for (std::vector<const Operation*>& key_ops : by_key) {
+    std::stable_sort(key_ops.begin(), key_ops.end(),
+                     [](const Operation* a, const Operation* b) { return a->call < b->call; });
+    Interner interner;
+    std::vector<KeyOp> ops;
+    ops.reserve(key_ops.size());
+    for (const Operation* src : key_ops) {
+      KeyOp op;
+      op.src = src;
+      op.known = src->ret != kUnknownReturn;
+      if (src->kind == OpKind::kPut || src->kind == OpKind::kCas) {
+        op.value = interner.Intern(src->value);
+      }
+      if (src->kind == OpKind::kCas) op.expected = interner.Intern(src->expected);
+      if (src->kind == OpKind::kGet) op.output = interner.Intern(src->output);
+      if (!Irrelevant(op)) ops.push_back(op);
+    }
+    const std::string& key = key_ops.front()->key;
+    const size_t relevant = ops.size();
+    KeySearch search(std::move(ops), max_states);
+    switch (search.Run()) {
+      case CheckResult::kLinearizable:
+        break;
+      case CheckResult::kNotLinearizable:
+        return {CheckResult::kNotLinearizable, key,
+                "key " + Quote(key) + " is not linearizable: " + search.Explain()};
+      case CheckResult::kTimedOut:
+        if (!any_timed_out) {
+          any_timed_out = true;
+          timed_out = {CheckResult::kTimedOut, key,
+                       "key " + Quote(key) + ": the search exceeded max_states=" +
+                           std::to_string(max_states) + " on " + std::to_string(relevant) +
+                           " relevant operations (of " + std::to_string(key_ops.size()) + ")"};
+        }
+        break;
+    }
+  }
+  if (any_timed_out) return timed_out;
+  return {CheckResult::kLinearizable, "", ""};
+}
+
+}  // namespace ddb::sim
