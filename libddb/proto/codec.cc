@@ -8,56 +8,21 @@
 
 #include "libddb/core/coding.h"
 #include "libddb/core/crc32c.h"
+#include "libddb/proto/frame.h"
 #include "libddb/proto/messages.capnp.h"
 
 namespace ddb::proto {
 
 namespace {
 
-constexpr std::string_view kMagic = "DDB1";
-constexpr size_t kHeader = 8;  // magic + CRC
-
-std::string Frame(capnp::MessageBuilder& message) {
-  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
-  kj::ArrayPtr<const char> bytes = words.asChars();
-  std::string out(kMagic);
-  PutFixed32LE(&out, crc32c::Mask(crc32c::Value(bytes.begin(), bytes.size())));
-  out.append(bytes.begin(), bytes.size());
-  return out;
-}
-
 Status Bad(std::string_view what) {
   return Status::Serialization("malformed ddb frame: " + std::string(what));
 }
-
-// Verifies the header and copies the message into word-aligned memory.
-Result<kj::Array<capnp::word>> Unframe(std::string_view frame) {
-  if (frame.size() < kHeader || frame.substr(0, 4) != kMagic) return Bad("bad magic");
-  if (frame.size() > kMaxFrameBytes) return Bad("too large");
-  std::string_view body = frame.substr(kHeader);
-  if (body.empty() || body.size() % sizeof(capnp::word) != 0) return Bad("bad length");
-  if (crc32c::Unmask(DecodeFixed32LE(frame.data() + 4)) != crc32c::Value(body)) {
-    return Bad("checksum mismatch");
-  }
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(body.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), body.data(), body.size());
-  return words;
-}
-
-capnp::ReaderOptions Limits() {
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = kMaxFrameBytes / sizeof(capnp::word);
-  options.nestingLimit = 16;
-  return options;
-}
-
-std::string ToString(capnp::Data::Reader data) {
-  return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
-}
-
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
+std::string Frame(capnp::MessageBuilder& message) { return FrameMessage(message); }
+Result<kj::Array<capnp::word>> Unframe(std::string_view frame) { return UnframeMessage(frame); }
+capnp::ReaderOptions Limits() { return ReaderLimits(); }
+std::string ToString(capnp::Data::Reader data) { return DataToString(data); }
+capnp::Data::Reader AsData(const std::string& s) { return StringAsData(s); }
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "libddb/core/result.h"
+#include "libddb/proto/frame.h"
 
 namespace ddb::proto {
 
@@ -31,8 +32,6 @@ struct ResponseEnvelope {
   std::string error_item;
 };
 
-// Largest frame accepted (a 16 MB BatchWriteItem response has room).
-inline constexpr size_t kMaxFrameBytes = 64u << 20;
 
 std::string EncodeRequest(const RequestEnvelope& request);
 Result<RequestEnvelope> DecodeRequest(std::string_view frame);
