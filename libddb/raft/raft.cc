@@ -517,8 +517,12 @@ void Raft::Step(Message m) {
 }
 
 void Raft::HandleVoteRequest(const Message& m) {
-  bool can_vote = vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) ||
-                  (m.type == MessageType::kPreVote && m.term > term_);
+  // Only a replica that knows it is a voter votes. A new replica (which may reuse the id of a
+  // removed one and knows no configuration yet) or a learner could otherwise hand a majority
+  // of a stale configuration to a replica that missed its own removal.
+  bool can_vote = IsVoter() &&
+                  (vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) ||
+                   (m.type == MessageType::kPreVote && m.term > term_));
   Message r;
   r.type = ResponseType(m.type);
   r.to = m.from;

@@ -108,6 +108,12 @@ std::string InteractionEnv::Run(const testing::GoldenCase& c) {
   std::vector<NodeId> ids = Ids(c);
   NodeId id = ids.front();
   Replica& rep = Get(id);
+  if (cmd == "wipe") {  // a crashed replica loses its disk: it restarts as a new, empty one
+    if (rep.raft) return "error: crash the node first";
+    rep.disk = Disk{};
+    rep.applied.clear();
+    return "ok";
+  }
   if (cmd == "restart") {
     if (rep.raft) return "error: node is running";
     Restart(id);

@@ -37,6 +37,7 @@
 #include "tests/raft/linearizability.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string_view>
 #include <unordered_map>
@@ -45,7 +46,8 @@
 namespace ddb::sim {
 namespace {
 
-constexpr int32_t kAbsent = 0;
+constexpr int32_t kAbsent = 0;  // register states
+constexpr int32_t kOpaque = 1;  // any value no operation reads or expects
 constexpr size_t kTailOps = 8;         // linearized operations shown before a violation
 constexpr size_t kMaxCandidates = 16;  // candidate operations shown at a violation
 constexpr size_t kMaxListedOps = 32;   // a key's whole history is listed if it is this short
@@ -134,89 +136,51 @@ bool Irrelevant(const KeyOp& op) {
                        (op.src->kind == OpKind::kCas && op.value == op.expected));
 }
 
-// The search states reached so far, with subsumption (reduction 3 above). A state's key (K, S,
-// R) is identified by a hash and stored in full; each key keeps the U of every visit.
+// The search states reached so far, with subsumption (reduction 3 above): for each (K, S, R),
+// the U of every visit.
 class SeenSet {
  public:
-  SeenSet(size_t known_words, size_t unknown_words)
-      : known_words_(known_words), unknown_words_(unknown_words), slots_(1024, 0) {}
+  explicit SeenSet(size_t unknown_words) : unknown_words_(unknown_words) {}
 
-  // Records a visit; returns false if an earlier visit subsumes it. `tag` packs S and R.
+  // Records a visit; returns false if an earlier one subsumes it. `tag` packs S and R; `hash`
+  // identifies (K, tag).
   bool Insert(uint64_t hash, const std::vector<uint64_t>& known, int64_t tag,
               const std::vector<uint64_t>& unknown) {
-    size_t lo = 0;
-    while (lo < known_words_ && known[lo] == ~0ull) ++lo;
-    size_t hi = known_words_;
+    size_t lo = 0;  // K is stored without its leading all-ones and trailing all-zeros words
+    while (lo < known.size() && known[lo] == ~0ull) ++lo;
+    size_t hi = known.size();
     while (hi > lo && known[hi - 1] == 0) --hi;
-    const size_t mask = slots_.size() - 1;
-    size_t slot = hash & mask;
-    for (; slots_[slot] != 0; slot = (slot + 1) & mask) {
-      Key& k = keys_[slots_[slot] - 1];
-      if (k.hash != hash || k.tag != tag || k.lo != lo || k.len != hi - lo ||
-          !std::equal(known.begin() + lo, known.begin() + hi, arena_.begin() + k.offset)) {
-        continue;
-      }
-      for (size_t v = k.first_visit; v != kNone; v = visits_[v].next) {
-        if (IsSubset(visits_[v].offset, unknown)) return false;
-      }
-      k.first_visit = AddVisit(unknown, k.first_visit);
-      return true;
+    std::string key(3 * sizeof(uint64_t) + (hi - lo) * sizeof(uint64_t), '\0');
+    const uint64_t header[3] = {hash, static_cast<uint64_t>(tag), lo};
+    std::memcpy(key.data(), header, sizeof(header));
+    std::memcpy(key.data() + sizeof(header), known.data() + lo, (hi - lo) * sizeof(uint64_t));
+    auto [it, inserted] = visits_.try_emplace(std::move(key));
+    std::vector<uint64_t>& seen = it->second;  // the U of each visit, one after the other
+    if (!inserted && unknown_words_ == 0) return false;
+    for (size_t v = 0; v < seen.size(); v += unknown_words_) {
+      size_t i = 0;
+      while (i < unknown_words_ && (seen[v + i] & ~unknown[i]) == 0) ++i;
+      if (i == unknown_words_) return false;
     }
-    keys_.push_back({hash, tag, arena_.size(), lo, hi - lo, kNone});
-    arena_.insert(arena_.end(), known.begin() + lo, known.begin() + hi);
-    keys_.back().first_visit = AddVisit(unknown, kNone);
-    slots_[slot] = keys_.size();
-    if (keys_.size() * 2 > slots_.size()) Grow();
+    seen.insert(seen.end(), unknown.begin(), unknown.end());
+    ++size_;
     return true;
   }
 
-  uint64_t size() const { return visits_.size(); }
+  uint64_t size() const { return size_; }
 
  private:
-  static constexpr size_t kNone = SIZE_MAX;
-
-  struct Key {
-    uint64_t hash;
-    int64_t tag;
-    size_t offset;       // of K's stored words in arena_
-    size_t lo;           // K's words before lo are all ones
-    size_t len;          // K's words from lo + len on are all zeros
-    size_t first_visit;  // index into visits_
-  };
-  struct Visit {
-    size_t offset;  // of U's unknown_words_ words in arena_
-    size_t next;    // the key's next visit, or kNone
+  struct KeyHash {  // keys start with their hash
+    size_t operator()(const std::string& key) const {
+      uint64_t hash;
+      std::memcpy(&hash, key.data(), sizeof(hash));
+      return hash;
+    }
   };
 
-  bool IsSubset(size_t offset, const std::vector<uint64_t>& unknown) const {
-    for (size_t i = 0; i < unknown_words_; ++i) {
-      if ((arena_[offset + i] & ~unknown[i]) != 0) return false;
-    }
-    return true;
-  }
-
-  size_t AddVisit(const std::vector<uint64_t>& unknown, size_t next) {
-    visits_.push_back({arena_.size(), next});
-    arena_.insert(arena_.end(), unknown.begin(), unknown.end());
-    return visits_.size() - 1;
-  }
-
-  void Grow() {
-    slots_.assign(slots_.size() * 2, 0);
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = 0; i < keys_.size(); ++i) {
-      size_t slot = keys_[i].hash & mask;
-      while (slots_[slot] != 0) slot = (slot + 1) & mask;
-      slots_[slot] = i + 1;
-    }
-  }
-
-  size_t known_words_;
-  size_t unknown_words_;
-  std::vector<Key> keys_;
-  std::vector<Visit> visits_;
-  std::vector<uint64_t> arena_;
-  std::vector<size_t> slots_;  // index into keys_ + 1; 0 = empty
+  const size_t unknown_words_;
+  std::unordered_map<std::string, std::vector<uint64_t>, KeyHash> visits_;
+  uint64_t size_ = 0;
 };
 
 // The search over one key's operations, numbered in call order.
@@ -230,7 +194,7 @@ class KeySearch {
   std::string Explain() const;
 
  private:
-  // A scan of the candidates tries unknown operations (phase 0), then known ones (phase 1).
+  // A scan of the candidates tries known operations (phase 0), then unknown ones (phase 1).
   static constexpr int kForced = 2;  // the phase of a forced read
   struct Frame {
     int32_t op;
@@ -239,11 +203,12 @@ class KeySearch {
   };
   enum class Push { kPushed, kSeen, kTooMany };
 
+  bool Open(int32_t op) const;  // not linearized
   int32_t Restriction() const;  // R: the state before the top op if it is unknown, else -1
   bool Allowed(int32_t op, int32_t* next_state) const;
   int32_t FindForcedRead() const;  // -1 if none
-  void ComputeNeeds();
   void StartScan(int phase, int32_t from);
+  bool ScanDone() const;
   Push Linearize(int32_t op, int32_t next_state, int phase);
   Frame Unlinearize();
   void Flip(int32_t op);
@@ -253,10 +218,16 @@ class KeySearch {
   const std::vector<KeyOp> ops_;
   const int32_t n_;
   const uint64_t max_states_;
-  // The event list: nodes 0 .. 2n-1 (call events, then return events), a circular list through
-  // the sentinel head_ = 2n. Operation i's call is node i, its return node n + i if known.
-  const int32_t head_;
+  // Two circular event lists through next_/prev_: operation i's call is node i, its return node
+  // n + i. head_ = 2n heads the known operations' calls and returns, sorted by time; uhead_ =
+  // 2n + 1 the unknown operations' calls, in call order.
+  const int32_t head_, uhead_;
   std::vector<int32_t> next_, prev_;
+  // Unknown operations with the same effect (expected value for a cas, state after) are
+  // interchangeable: only the first open one of each class is tried.
+  std::vector<int32_t> class_of_;
+  std::vector<std::vector<int32_t>> class_members_;
+  bool any_unknown_cas_ = false;
 
   // The search state.
   std::vector<Frame> stack_;
@@ -270,9 +241,9 @@ class KeySearch {
   int32_t unknown_open_ = 0;  // unknown operations not linearized
   int scan_phase_ = 0;
   int32_t scan_node_ = 0;
-  // For the candidates in the current state, when scanning unknown operations: the states that
-  // would enable one (a known operation refused now, or an unknown cas), and whether any change
-  // of state would (a known failed cas whose expected value the register holds).
+  int64_t scan_limit_ = 0;  // phase 1: the unknown operations called by then are candidates
+  // For phase 1: the states that would enable a candidate (a known operation refused now, or an
+  // unknown cas), and whether any change of state would (a known failed cas refused now).
   std::vector<int32_t> needs_;
   bool needs_change_ = false;
   std::unique_ptr<SeenSet> seen_;
@@ -281,7 +252,7 @@ class KeySearch {
   bool recorded_ = false;
   size_t best_depth_ = 0;
   std::vector<int32_t> best_tail_;        // the last linearized operations, in order
-  std::vector<int32_t> best_candidates_;  // operations in the list before the first return
+  std::vector<int32_t> best_candidates_;  // known operations called before the first return
   int32_t best_blocker_ = -1;             // the operation owning that first return
   int32_t best_state_ = kAbsent;
 };
@@ -291,8 +262,10 @@ KeySearch::KeySearch(std::vector<KeyOp> ops, uint64_t max_states)
       n_(static_cast<int32_t>(ops_.size())),
       max_states_(max_states),
       head_(2 * n_),
-      next_(2 * n_ + 1, head_),
-      prev_(2 * n_ + 1, head_),
+      uhead_(2 * n_ + 1),
+      next_(2 * n_ + 2, -1),
+      prev_(2 * n_ + 2, -1),
+      class_of_(n_, -1),
       known_((n_ + 63) / 64, 0),
       unknown_index_(n_, -1),
       zobrist_(n_, 0) {
@@ -302,33 +275,57 @@ KeySearch::KeySearch(std::vector<KeyOp> ops, uint64_t max_states)
     int32_t node;
   };
   std::vector<Event> events;
+  std::vector<int32_t> unknown_calls;
+  std::unordered_map<int64_t, int32_t> classes;  // (expected or -1, state after) -> class
   for (int32_t i = 0; i < n_; ++i) {
-    const Operation& src = *ops_[i].src;
-    events.push_back({src.call, false, i});
-    if (ops_[i].known) {
-      events.push_back({std::max(src.ret, src.call), true, n_ + i});
+    const KeyOp& op = ops_[i];
+    if (op.known) {
+      events.push_back({op.src->call, false, i});
+      events.push_back({std::max(op.src->ret, op.src->call), true, n_ + i});
       zobrist_[i] = Mix(static_cast<uint64_t>(i) + 1);
       ++known_left_;
-    } else {
-      unknown_index_[i] = unknown_open_++;
-      known_[i / 64] |= 1ull << (i % 64);
+      continue;
     }
+    unknown_calls.push_back(i);
+    unknown_index_[i] = unknown_open_++;
+    known_[i / 64] |= 1ull << (i % 64);
+    const bool cas = op.src->kind == OpKind::kCas;
+    any_unknown_cas_ |= cas;
+    const int64_t effect = (static_cast<int64_t>(cas ? op.expected : -1) << 32) |
+                           static_cast<uint32_t>(op.src->kind == OpKind::kDelete ? kAbsent
+                                                                                 : op.value);
+    auto [it, inserted] = classes.emplace(effect, static_cast<int32_t>(class_members_.size()));
+    if (inserted) class_members_.emplace_back();
+    class_of_[i] = it->second;
+    class_members_[it->second].push_back(i);
   }
   std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
     if (a.time != b.time) return a.time < b.time;
     if (a.is_return != b.is_return) return !a.is_return;  // calls first: equal times overlap
     return a.node < b.node;
   });
-  int32_t last = head_;
-  for (const Event& e : events) {
-    next_[last] = e.node;
-    prev_[e.node] = last;
-    last = e.node;
-  }
-  next_[last] = head_;
-  prev_[head_] = last;
+  auto link = [this](int32_t head, const std::vector<int32_t>& nodes) {
+    int32_t last = head;
+    for (int32_t node : nodes) {
+      next_[last] = node;
+      prev_[node] = last;
+      last = node;
+    }
+    next_[last] = head;
+    prev_[head] = last;
+  };
+  std::vector<int32_t> known_nodes;
+  for (const Event& e : events) known_nodes.push_back(e.node);
+  link(head_, known_nodes);
+  link(uhead_, unknown_calls);
   unknown_.assign((unknown_open_ + 63) / 64, 0);
-  seen_ = std::make_unique<SeenSet>(known_.size(), unknown_.size());
+  seen_ = std::make_unique<SeenSet>(unknown_.size());
+}
+
+bool KeySearch::Open(int32_t op) const {
+  if (ops_[op].known) return ((known_[op / 64] >> (op % 64)) & 1) == 0;
+  const int32_t i = unknown_index_[op];
+  return ((unknown_[i / 64] >> (i % 64)) & 1) == 0;
 }
 
 int32_t KeySearch::Restriction() const {
@@ -336,61 +333,75 @@ int32_t KeySearch::Restriction() const {
   return stack_.back().state_before;
 }
 
-// Whether the search may linearize `op` next (reduction 2 above). Unknown operations need
-// needs_, computed for the current state.
+// Whether the search may linearize candidate `op` next (reductions 2 and 4 above). Unknown
+// operations need needs_, computed for the current state.
 bool KeySearch::Allowed(int32_t op, int32_t* next_state) const {
   const KeyOp& o = ops_[op];
   if (!Step(o, state_, next_state)) return false;
   const int32_t restriction = Restriction();
   if (o.known) return restriction < 0 || !Accepts(o, restriction);
   if (restriction >= 0 && o.src->kind != OpKind::kCas) return false;
-  return *next_state != state_ &&
-         (needs_change_ || std::find(needs_.begin(), needs_.end(), *next_state) != needs_.end());
+  if (*next_state == state_ || (!needs_change_ && std::find(needs_.begin(), needs_.end(),
+                                                            *next_state) == needs_.end())) {
+    return false;
+  }
+  for (int32_t other : class_members_[class_of_[op]]) {
+    if (other == op) return true;
+    if (Open(other)) return false;  // an equivalent one called earlier is open: try that one
+  }
+  return true;
 }
 
 int32_t KeySearch::FindForcedRead() const {
   for (int32_t node = next_[head_]; node < n_; node = next_[node]) {
     int32_t unused;
-    if (ops_[node].known && NeverWrites(ops_[node]) && Allowed(node, &unused)) return node;
+    if (NeverWrites(ops_[node]) && Allowed(node, &unused)) return node;
   }
   return -1;
-}
-
-void KeySearch::ComputeNeeds() {
-  needs_.clear();
-  needs_change_ = false;
-  for (int32_t node = next_[head_]; node < n_; node = next_[node]) {
-    const KeyOp& op = ops_[node];
-    if (!op.known) {
-      if (op.src->kind == OpKind::kCas && op.expected != state_) needs_.push_back(op.expected);
-    } else if (!Accepts(op, state_)) {
-      if (op.src->kind == OpKind::kGet) needs_.push_back(op.output);
-      if (op.src->kind == OpKind::kCas && op.src->ok) needs_.push_back(op.expected);
-      if (op.src->kind == OpKind::kCas && !op.src->ok) needs_change_ = true;
-    }
-  }
 }
 
 void KeySearch::StartScan(int phase, int32_t from) {
   scan_phase_ = phase;
   scan_node_ = from;
-  if (phase != 0) return;
+  if (phase == 0) return;
   if (unknown_open_ == 0) {
-    scan_node_ = head_;  // nothing to try
-  } else {
-    ComputeNeeds();
+    scan_node_ = uhead_;  // nothing to try
+    return;
   }
+  // The needs, and the time of the first return: unknown operations called later cannot come
+  // before its operation, which must come next or soon.
+  needs_.clear();
+  needs_change_ = false;
+  int32_t node = next_[head_];
+  for (; node < n_; node = next_[node]) {
+    const KeyOp& op = ops_[node];
+    if (Accepts(op, state_)) continue;
+    if (op.src->kind == OpKind::kGet) needs_.push_back(op.output);
+    if (op.src->kind == OpKind::kCas && op.src->ok) needs_.push_back(op.expected);
+    if (op.src->kind == OpKind::kCas && !op.src->ok) needs_change_ = true;
+  }
+  scan_limit_ = node == head_ ? INT64_MAX : ops_[node - n_].src->ret;
+  if (!any_unknown_cas_) return;
+  for (int32_t u = next_[uhead_]; u != uhead_ && ops_[u].src->call <= scan_limit_; u = next_[u]) {
+    const KeyOp& op = ops_[u];
+    if (op.src->kind == OpKind::kCas && op.expected != state_) needs_.push_back(op.expected);
+  }
+}
+
+bool KeySearch::ScanDone() const {
+  if (scan_phase_ == 0) return scan_node_ >= n_;  // a return, or head_
+  return scan_node_ == uhead_ || ops_[scan_node_].src->call > scan_limit_;
 }
 
 void KeySearch::Flip(int32_t op) {
   if (ops_[op].known) {
     known_[op / 64] ^= 1ull << (op % 64);
     known_hash_ ^= zobrist_[op];
-    known_left_ += (known_[op / 64] >> (op % 64)) & 1 ? -1 : 1;
+    known_left_ += Open(op) ? 1 : -1;
   } else {
     const int32_t i = unknown_index_[op];
     unknown_[i / 64] ^= 1ull << (i % 64);
-    unknown_open_ += (unknown_[i / 64] >> (i % 64)) & 1 ? -1 : 1;
+    unknown_open_ += Open(op) ? 1 : -1;
   }
 }
 
@@ -440,14 +451,14 @@ CheckResult::Outcome KeySearch::Run() {
         continue;
       }
       pushed = Linearize(forced, state_, kForced);
-      if (pushed == Push::kSeen) StartScan(1, head_);  // nothing new from here: backtrack
-    } else if (scan_node_ == head_ || scan_node_ >= n_) {  // the end of the candidates
+      if (pushed == Push::kSeen) StartScan(1, uhead_);  // nothing new from here: backtrack
+    } else if (ScanDone()) {
       if (scan_phase_ == 0) {
-        StartScan(1, next_[head_]);
+        StartScan(1, next_[uhead_]);
         continue;
       }
-      // A return of an unlinearized operation: no order extends the prefix. Backtrack, past
-      // forced reads (their state has a linearization if and only if the one before has).
+      // No candidate works: no order extends the prefix. Backtrack, past forced reads (their
+      // state has a linearization if and only if the one before has).
       Frame frame;
       do {
         if (stack_.empty()) return CheckResult::kNotLinearizable;
@@ -459,7 +470,7 @@ CheckResult::Outcome KeySearch::Run() {
       const int32_t op = scan_node_;
       scan_node_ = next_[op];
       int32_t next_state;
-      if (ops_[op].known != (scan_phase_ == 1) || !Allowed(op, &next_state)) continue;
+      if (!Allowed(op, &next_state)) continue;
       pushed = Linearize(op, next_state, scan_phase_);
     }
     if (pushed == Push::kTooMany) return CheckResult::kTimedOut;
@@ -490,6 +501,7 @@ void KeySearch::RecordIfDeepest() {
 
 std::string KeySearch::DescribeState(int32_t state) const {
   if (state == kAbsent) return "absent";
+  if (state == kOpaque) return "a value no operation reads or expects";
   for (const KeyOp& op : ops_) {  // some put or cas wrote this value
     if (op.value == state) return Quote(op.src->value);
   }
@@ -531,12 +543,27 @@ std::string KeySearch::Explain() const {
   return out;
 }
 
-// Interns the values of one key: absent is 0, each distinct string a positive id.
+// Interns the values of one key: absent is kAbsent, each value that some operation reads (a
+// known get) or expects (a cas) a distinct id, and every other value kOpaque. The register's
+// behaviour cannot tell apart values nothing compares it with, so merging them is exact, and
+// makes the states after writes of such values equal.
 class Interner {
  public:
-  int32_t Intern(const std::optional<std::string>& value) {
+  explicit Interner(const std::vector<const Operation*>& ops) {
+    for (const Operation* op : ops) {
+      if (op->kind == OpKind::kGet && op->ret != kUnknownReturn && op->output) {
+        ids_.emplace(*op->output, static_cast<int32_t>(ids_.size()) + kOpaque + 1);
+      }
+      if (op->kind == OpKind::kCas && op->expected) {
+        ids_.emplace(*op->expected, static_cast<int32_t>(ids_.size()) + kOpaque + 1);
+      }
+    }
+  }
+
+  int32_t Intern(const std::optional<std::string>& value) const {
     if (!value.has_value()) return kAbsent;
-    return ids_.emplace(*value, static_cast<int32_t>(ids_.size()) + 1).first->second;
+    auto it = ids_.find(*value);
+    return it == ids_.end() ? kOpaque : it->second;
   }
 
  private:
@@ -583,7 +610,7 @@ CheckResult CheckLinearizable(const std::vector<Operation>& history, uint64_t ma
   for (std::vector<const Operation*>& key_ops : by_key) {
     std::stable_sort(key_ops.begin(), key_ops.end(),
                      [](const Operation* a, const Operation* b) { return a->call < b->call; });
-    Interner interner;
+    const Interner interner(key_ops);
     std::vector<KeyOp> ops;
     ops.reserve(key_ops.size());
     for (const Operation* src : key_ops) {

@@ -404,8 +404,8 @@ bool BruteForce(const std::vector<Operation>& ops, std::vector<bool>& done, cons
   return false;
 }
 
-// On small random histories (mostly not linearizable, many equal times) the checker agrees with
-// a brute force search over all orders.
+// On small random histories (many equal times, many unknown outcomes) and mutated generated ones
+// the checker agrees with a brute force search over all orders.
 TEST(LinearizabilityTest, AgreesWithBruteForce) {
   const uint64_t seed = SeedFromEnv();
   SCOPED_TRACE(SeedTrace(seed));
@@ -413,21 +413,37 @@ TEST(LinearizabilityTest, AgreesWithBruteForce) {
   auto uniform = [&rng](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   };
-  auto value = [&uniform]() -> Value {
-    const int64_t v = uniform(0, 2);
-    return v == 0 ? nullopt : Value(v == 1 ? "a" : "b");
+  // Reads and expectations use absent, "a" and "b"; writes also "c" and "d", which nothing
+  // reads or expects.
+  auto value = [&uniform](int64_t choices) -> Value {
+    const int64_t v = uniform(0, choices - 1);
+    return v == 0 ? nullopt : Value(std::string(1, static_cast<char>('a' + v - 1)));
   };
   int verdicts[2] = {0, 0};
-  for (int iteration = 0; iteration < 20000; ++iteration) {
-    std::vector<Operation> ops(uniform(1, 7));
+  for (int iteration = 0; iteration < 30000; ++iteration) {
+    std::vector<Operation> ops;
+    if (iteration % 3 == 0) {  // a generated history, with one output perhaps made wrong
+      GenOptions opt;
+      opt.ops = static_cast<int>(uniform(1, 9));
+      opt.clients = static_cast<int>(uniform(1, 4));
+      opt.unknown = 0.3;
+      opt.max_gap = 3;
+      opt.max_duration = 10;
+      ops = Generate(rng, opt);
+      Operation& op = ops[uniform(0, static_cast<int64_t>(ops.size()) - 1)];
+      op.ok = !op.ok;
+      op.output = uniform(0, 2) == 0 ? nullopt : Value("v" + std::to_string(uniform(0, 8)));
+    }
+    if (iteration % 3 != 0) ops.resize(uniform(1, 8));
     for (Operation& op : ops) {
+      if (iteration % 3 == 0) break;
       op.client = static_cast<int>(uniform(0, 3));
       op.kind = static_cast<OpKind>(uniform(0, 3));
       op.call = uniform(0, 10);
-      op.ret = uniform(0, 9) == 0 ? kUnknownReturn : op.call + uniform(0, 5);
-      op.value = value();
-      op.expected = value();
-      op.output = value();
+      op.ret = uniform(0, 3) == 0 ? kUnknownReturn : op.call + uniform(0, 5);
+      op.value = value(5);
+      op.expected = value(3);
+      op.output = value(3);
       op.ok = uniform(0, 1) == 1;
     }
     std::vector<bool> done(ops.size(), false);

@@ -1,0 +1,367 @@
+#include "libddb/replication/replica_manager.h"
+
+#include <chrono>
+#include <future>
+
+#include "libddb/core/check.h"
+#include <spdlog/spdlog.h>
+#include "libddb/replication/peer_transport.h"
+#include "libddb/replication/raft_codec.h"
+
+namespace ddb::replication {
+namespace {
+
+Status Unavailable(std::string message) {
+  return Status(Code::kServiceUnavailable, std::move(message));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ReplicaManager>> ReplicaManager::Open(const ManagerOptions& options) {
+  if (options.self == raft::kNoNode) return Status::Validation("replica manager: no node id");
+  std::unique_ptr<ReplicaManager> m(new ReplicaManager(options));
+  DDB_ASSIGN_OR_RETURN(m->log_, RaftLogStore::Open(options.dir + "/raftlog", options.sync));
+  m->transport_ = std::make_unique<PeerTransport>(options.addresses);
+  m->loop_ = std::thread([p = m.get()] { p->Run(); });
+  return m;
+}
+
+ReplicaManager::ReplicaManager(const ManagerOptions& options) : options_(options) {}
+
+ReplicaManager::~ReplicaManager() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
+  // Whoever still waits learns that this replica is gone.
+  for (auto& [id, g] : groups_) {
+    for (auto& [index, w] : g.proposals) w.done(Unavailable("the node is shutting down"));
+    for (auto& [index, done] : g.reads) done(Unavailable("the node is shutting down"));
+  }
+  for (auto& fn : inbox_) fn();  // closures answer their callers (the groups are still here)
+}
+
+void ReplicaManager::Post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inbox_.push_back(std::move(fn));
+  }
+  cv_.notify_one();
+}
+
+Status ReplicaManager::AddGroup(GroupId group, std::vector<raft::NodeId> initial_voters,
+                                std::shared_ptr<StateMachine> sm) {
+  auto result = std::make_shared<std::promise<Status>>();
+  std::future<Status> f = result->get_future();
+  Post([this, group, voters = std::move(initial_voters), sm, result]() mutable {
+    if (groups_.count(group)) {
+      result->set_value(Status::OK());
+      return;
+    }
+    Result<raft::Storage> st = log_->Load(group);
+    if (!st.ok()) {
+      result->set_value(st.status());
+      return;
+    }
+    raft::Storage storage = std::move(*st);
+    bool fresh = storage.hard_state.term == 0 && storage.entries.empty() &&
+                 storage.snapshot.index == 0;
+    if (fresh && !voters.empty()) {
+      // A new group starts from an empty snapshot at index 1 on every initial member.
+      storage = raft::BootstrapStorage(voters);
+      raft::Ready initial;
+      initial.snapshot = raft::Snapshot{storage.snapshot, nullptr};
+      initial.hard_state = storage.hard_state;
+      RaftLogStore::Batch batch;
+      batch.Add(group, initial);
+      if (Status s = log_->Write(batch); !s.ok()) {
+        result->set_value(s);
+        return;
+      }
+      if (sm->AppliedIndex() < storage.snapshot.index) {
+        Status s = sm->Restore(storage.snapshot, "");
+        if (!s.ok()) {
+          result->set_value(s);
+          return;
+        }
+      }
+    }
+    // The state machine's applied index; never behind the snapshot (a snapshot installed just
+    // before a crash may be in the data but not yet in the log store, which replays then).
+    storage.applied = std::max(storage.snapshot.index, sm->AppliedIndex());
+    raft::Index last = storage.entries.empty() ? storage.snapshot.index : storage.entries.back().index;
+    storage.applied = std::min(storage.applied, std::max(storage.hard_state.commit, storage.snapshot.index));
+    storage.hard_state.commit = std::min(std::max(storage.hard_state.commit, storage.snapshot.index), last);
+    // The core only needs to know snapshot data exists; it is produced when sent.
+    storage.snapshot_data = std::make_shared<const std::string>();
+    raft::Config config;
+    config.id = options_.self;
+    config.election_ticks = options_.election_ticks;
+    config.seed = options_.seed ^ (group * 0x9E3779B97F4A7C15ULL);
+    Group g;
+    g.raft = std::make_unique<raft::Raft>(config, storage);
+    g.sm = std::move(sm);
+    groups_.emplace(group, std::move(g));
+    result->set_value(Status::OK());
+  });
+  return f.get();
+}
+
+Status ReplicaManager::RemoveGroup(GroupId group) {
+  auto result = std::make_shared<std::promise<Status>>();
+  std::future<Status> f = result->get_future();
+  Post([this, group, result] {
+    auto it = groups_.find(group);
+    if (it != groups_.end()) {
+      for (auto& [index, w] : it->second.proposals) w.done(Unavailable("the replica was removed"));
+      for (auto& [index, done] : it->second.reads) done(Unavailable("the replica was removed"));
+      groups_.erase(it);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.erase(group);
+    }
+    result->set_value(log_->DropGroup(group));
+  });
+  return f.get();
+}
+
+Status ReplicaManager::NotLeader(GroupId id, const Group& g) const {
+  raft::NodeId lead = g.raft->leader();
+  return Unavailable("not the leader of group " + std::to_string(id) +
+                     (lead == raft::kNoNode ? std::string("; no leader is known")
+                                            : "; the leader is node " + std::to_string(lead)));
+}
+
+void ReplicaManager::Propose(GroupId group, std::string data, Done done) {
+  Post([this, group, data = std::move(data), done = std::move(done)]() mutable {
+    auto it = groups_.find(group);
+    if (it == groups_.end()) {
+      done(Status::ResourceNotFound("no replica of group " + std::to_string(group) + " here"));
+      return;
+    }
+    Group& g = it->second;
+    Result<raft::Index> index = g.raft->Propose(std::move(data));
+    if (!index.ok()) {
+      done(g.raft->role() == raft::Role::kLeader ? index.status() : NotLeader(group, g));
+      return;
+    }
+    g.proposals.emplace(*index, Waiter{*index, g.raft->term(), std::move(done)});
+  });
+}
+
+void ReplicaManager::ReadBarrier(GroupId group, Done done) {
+  Post([this, group, done = std::move(done)]() mutable {
+    auto it = groups_.find(group);
+    if (it == groups_.end()) {
+      done(Status::ResourceNotFound("no replica of group " + std::to_string(group) + " here"));
+      return;
+    }
+    Group& g = it->second;
+    if (!g.raft->HasLease()) {
+      done(g.raft->role() == raft::Role::kLeader
+               ? Unavailable("the leader of group " + std::to_string(group) +
+                             " does not hold its lease yet")
+               : NotLeader(group, g));
+      return;
+    }
+    raft::Index read_index = g.raft->ReadIndex();
+    if (g.sm->AppliedIndex() >= read_index) {
+      done(Status::OK());
+    } else {
+      g.reads.emplace(read_index, std::move(done));
+    }
+  });
+}
+
+Status ReplicaManager::TransferLeadership(GroupId group, raft::NodeId to) {
+  auto result = std::make_shared<std::promise<Status>>();
+  std::future<Status> f = result->get_future();
+  Post([this, group, to, result] {
+    auto it = groups_.find(group);
+    result->set_value(it == groups_.end() ? Status::ResourceNotFound("no such group")
+                                          : it->second.raft->TransferLeadership(to));
+  });
+  return f.get();
+}
+
+Status ReplicaManager::ProposeConfChange(GroupId group, const raft::ConfChange& change) {
+  auto result = std::make_shared<std::promise<Status>>();
+  std::future<Status> f = result->get_future();
+  Post([this, group, change, result] {
+    auto it = groups_.find(group);
+    result->set_value(it == groups_.end() ? Status::ResourceNotFound("no such group")
+                                          : it->second.raft->ProposeConfChange(change));
+  });
+  return f.get();
+}
+
+void ReplicaManager::Receive(std::string frame) {
+  Result<std::vector<GroupMessage>> batch = DecodeRaftBatch(frame);
+  if (!batch.ok()) {
+    spdlog::warn("dropping a Raft batch: {}", batch.status().ToString());
+    return;
+  }
+  Post([this, batch = std::move(*batch)]() mutable {
+    for (GroupMessage& gm : batch) {
+      auto it = groups_.find(gm.group);
+      if (it != groups_.end()) it->second.raft->Step(std::move(gm.message));
+    }
+  });
+}
+
+std::vector<GroupStatus> ReplicaManager::Groups() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<GroupStatus> out;
+  for (const auto& [id, s] : status_) out.push_back(s);
+  return out;
+}
+
+raft::NodeId ReplicaManager::LeaderOf(GroupId group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = status_.find(group);
+  return it == status_.end() ? raft::kNoNode : it->second.leader;
+}
+
+// --- The loop -------------------------------------------------------------------------------
+
+void ReplicaManager::Run() {
+  using Clock = std::chrono::steady_clock;
+  const auto tick = std::chrono::milliseconds(options_.tick_ms);
+  auto next_tick = Clock::now() + tick;
+  for (;;) {
+    std::vector<std::function<void()>> work;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_until(lock, next_tick, [&] { return stopping_ || !inbox_.empty(); });
+      if (stopping_) return;
+      work.swap(inbox_);
+    }
+    for (auto& fn : work) fn();
+    if (Clock::now() >= next_tick) {
+      for (auto& [id, g] : groups_) g.raft->Tick();
+      next_tick += tick;
+      if (next_tick < Clock::now()) next_tick = Clock::now() + tick;  // fell behind: skip
+      transport_->Drain();
+    }
+    ProcessReadys();
+    PublishStatus();
+  }
+}
+
+void ReplicaManager::ProcessReadys() {
+  RaftLogStore::Batch batch = std::move(pending_compactions_);
+  pending_compactions_ = RaftLogStore::Batch();
+  std::vector<std::pair<GroupId, raft::Ready>> readys;
+  for (auto& [id, g] : groups_) {
+    if (!g.raft->HasReady()) continue;
+    raft::Ready rd = g.raft->GetReady();
+    if (rd.snapshot) {
+      Status s = g.sm->Restore(rd.snapshot->meta, rd.snapshot->data ? *rd.snapshot->data : "");
+      DDB_CHECK_MSG(s.ok(), "group %llu: installing a snapshot failed: %s",
+                    static_cast<unsigned long long>(id), s.ToString().c_str());
+    }
+    batch.Add(id, rd);
+    readys.emplace_back(id, std::move(rd));
+  }
+  if (readys.empty() && batch.empty()) return;
+  if (!batch.empty()) {
+    Status s = log_->Write(batch);
+    // A node that cannot persist its log must not acknowledge anything: stop loudly.
+    DDB_CHECK_MSG(s.ok(), "raft log write failed: %s", s.ToString().c_str());
+  }
+  std::map<raft::NodeId, std::vector<GroupMessage>> outgoing;
+  for (auto& [id, rd] : readys) {
+    Group& g = groups_.at(id);
+    for (raft::Message& m : rd.messages) {
+      if (m.type == raft::MessageType::kSnap) {
+        // Snapshot the state machine now, at its applied index, and compact the log there so
+        // that the metadata matches the data exactly.
+        Result<std::string> data = g.sm->Snapshot();
+        if (!data.ok()) {
+          spdlog::warn("group {}: no snapshot for node {}: {}", id, m.to, data.status().ToString());
+          continue;
+        }
+        raft::Index at = g.sm->AppliedIndex();
+        if (at > g.raft->log().SnapshotIndex() && at <= g.raft->log().stable()) {
+          g.raft->Compact(at, std::make_shared<const std::string>());
+          pending_compactions_.Compact(id, g.raft->snapshot().meta);
+        }
+        m.snapshot.meta = g.raft->snapshot().meta;
+        m.snapshot.data = std::make_shared<const std::string>(std::move(*data));
+      }
+      outgoing[m.to].push_back(GroupMessage{id, std::move(m)});
+    }
+  }
+  for (auto& [to, msgs] : outgoing) transport_->Send(to, EncodeRaftBatch(msgs));
+  for (auto& [id, rd] : readys) Apply(id, groups_.at(id), rd);
+}
+
+void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
+  for (const raft::Entry& e : rd.committed) {
+    if (e.index <= g.sm->AppliedIndex()) continue;
+    Status s = g.sm->Apply(e);
+    DDB_CHECK_MSG(s.ok(), "group %llu: applying entry %llu failed: %s",
+                  static_cast<unsigned long long>(id), static_cast<unsigned long long>(e.index),
+                  s.ToString().c_str());
+    auto [begin, end] = g.proposals.equal_range(e.index);
+    for (auto it = begin; it != end; ++it) {
+      it->second.done(it->second.term == e.term
+                          ? Status::OK()
+                          : Unavailable("the proposal was superseded by a new leader; retry"));
+    }
+    g.proposals.erase(begin, end);
+  }
+  g.raft->Advance(rd);
+  // Proposals at indexes that were applied (say, through a snapshot) without being answered
+  // above were superseded.
+  raft::Index applied = g.sm->AppliedIndex();
+  for (auto it = g.proposals.begin(); it != g.proposals.end() && it->first <= applied;) {
+    it->second.done(Unavailable("the proposal was superseded by a new leader; retry"));
+    it = g.proposals.erase(it);
+  }
+  for (auto it = g.reads.begin(); it != g.reads.end() && it->first <= applied;) {
+    it->second(Status::OK());
+    it = g.reads.erase(it);
+  }
+  MaybeCompact(id, g, &pending_compactions_);
+}
+
+void ReplicaManager::MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next) {
+  const raft::RaftLog& log = g.raft->log();
+  if (log.LastIndex() - log.SnapshotIndex() <= options_.compact_after) return;
+  Status s = g.sm->Sync();
+  if (!s.ok()) {
+    spdlog::warn("group {}: not compacting, the data did not sync: {}", id, s.ToString());
+    return;
+  }
+  raft::Index at = std::min(g.sm->AppliedIndex(), log.stable());
+  if (at <= log.SnapshotIndex() || at > log.applied()) return;
+  g.raft->Compact(at, std::make_shared<const std::string>());
+  next->Compact(id, g.raft->snapshot().meta);
+}
+
+void ReplicaManager::PublishStatus() {
+  std::map<GroupId, GroupStatus> status;
+  for (auto& [id, g] : groups_) {
+    const raft::Raft& r = *g.raft;
+    GroupStatus s;
+    s.group = id;
+    s.role = r.role();
+    s.leader = r.leader();
+    s.term = r.term();
+    s.commit = r.log().committed();
+    s.applied = r.log().applied();
+    s.last = r.log().LastIndex();
+    s.lease = r.HasLease();
+    s.conf = r.conf();
+    for (const auto& [peer, pr] : r.progress()) s.match[peer] = pr.match;
+    status.emplace(id, std::move(s));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  status_ = std::move(status);
+}
+
+}  // namespace ddb::replication

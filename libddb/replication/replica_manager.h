@@ -1,0 +1,136 @@
+// ReplicaManager: runs every Raft group replica on a node (DESIGN.md section 5).
+//
+// One loop thread owns all the groups' Raft cores. Each iteration it takes the queued inputs
+// (peer messages, proposals, read barriers), ticks the cores when a tick is due, then handles
+// the Readys of every group together:
+//   1. snapshots received are installed into their state machines (durably);
+//   2. all groups' entries and hard states go to the RaftLogStore in one synced write (group
+//      commit across partitions);
+//   3. messages go out, one batch per peer (PeerTransport);
+//   4. committed entries are applied to the state machines; proposals and reads waiting on
+//      them complete.
+// Logs are compacted once a state machine has synced its data.
+//
+// Callbacks (`Done`) run on the loop thread: they must be quick and must not call back into
+// the manager synchronously.
+//
+// Thread-safety: all public methods may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "libddb/core/result.h"
+#include "libddb/raft/raft.h"
+#include "libddb/replication/raft_log_store.h"
+#include "libddb/replication/state_machine.h"
+
+namespace ddb::replication {
+
+class PeerTransport;
+
+struct ManagerOptions {
+  raft::NodeId self = raft::kNoNode;
+  std::string dir;                                  // the Raft log lives in dir/raftlog
+  std::map<raft::NodeId, std::string> addresses;    // ZeroMQ address of every node
+  int tick_ms = 50;
+  int election_ticks = 10;                          // 500 ms to 1 s before an election
+  raft::Index compact_after = 10000;                // log entries kept before compacting
+  uint64_t seed = 1;
+  bool sync = true;                                 // tests only: false skips fsync
+};
+
+struct GroupStatus {
+  GroupId group = 0;
+  raft::Role role = raft::Role::kFollower;
+  raft::NodeId leader = raft::kNoNode;
+  raft::Term term = 0;
+  raft::Index commit = 0;
+  raft::Index applied = 0;
+  raft::Index last = 0;
+  bool lease = false;
+  raft::ConfState conf;
+  std::map<raft::NodeId, raft::Index> match;  // leader only: each member's replicated index
+};
+
+class ReplicaManager {
+ public:
+  using Done = std::function<void(Status)>;
+
+  static Result<std::unique_ptr<ReplicaManager>> Open(const ManagerOptions& options);
+  ~ReplicaManager();  // stops the loop; waiting callbacks get ServiceUnavailable
+  ReplicaManager(const ReplicaManager&) = delete;
+  ReplicaManager& operator=(const ReplicaManager&) = delete;
+
+  // Starts the replica of `group` from what its log store and state machine hold; a group
+  // with nothing persisted starts as a member of a new group of `initial_voters` (every
+  // initial member must be given the same list), or, with an empty list, as an empty replica
+  // waiting for a snapshot (a replica being added).
+  Status AddGroup(GroupId group, std::vector<raft::NodeId> initial_voters,
+                  std::shared_ptr<StateMachine> sm);
+  // Stops the replica and deletes its log (the caller deletes its data).
+  Status RemoveGroup(GroupId group);
+
+  // Replicates `data` through `group`. `done` gets OK once the entry is committed and applied
+  // on this node; ServiceUnavailable (naming the leader, when known) if this replica is not the
+  // leader or the entry was superseded; ResourceNotFound for an unknown group.
+  void Propose(GroupId group, std::string data, Done done);
+  // `done` gets OK once this replica may serve a strongly consistent read of `group` from its
+  // state machine: it is the leader, holds the lease, and has applied everything committed
+  // when the call arrived. ServiceUnavailable otherwise.
+  void ReadBarrier(GroupId group, Done done);
+  Status TransferLeadership(GroupId group, raft::NodeId to);
+  Status ProposeConfChange(GroupId group, const raft::ConfChange& change);
+
+  // A Raft batch from a peer (the body of a "Raft" request).
+  void Receive(std::string frame);
+
+  std::vector<GroupStatus> Groups();
+  // The leader of `group` as last seen (kNoNode if unknown).
+  raft::NodeId LeaderOf(GroupId group);
+
+ private:
+  struct Waiter {
+    raft::Index index = 0;
+    raft::Term term = 0;
+    Done done;
+  };
+  struct Group {
+    std::unique_ptr<raft::Raft> raft;
+    std::shared_ptr<StateMachine> sm;
+    std::multimap<raft::Index, Waiter> proposals;  // by index
+    std::multimap<raft::Index, Done> reads;        // by read index
+  };
+
+  explicit ReplicaManager(const ManagerOptions& options);
+  void Run();
+  void Post(std::function<void()> fn);
+  void ProcessReadys();
+  void Apply(GroupId id, Group& g, const raft::Ready& rd);
+  void MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next);
+  void PublishStatus();
+  Status NotLeader(GroupId id, const Group& g) const;
+
+  const ManagerOptions options_;
+  std::unique_ptr<RaftLogStore> log_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::function<void()>> inbox_;     // GUARDED_BY(mu_)
+  bool stopping_ = false;                        // GUARDED_BY(mu_)
+  std::map<GroupId, GroupStatus> status_;        // GUARDED_BY(mu_)
+
+  // Loop thread only.
+  std::map<GroupId, Group> groups_;
+  std::unique_ptr<PeerTransport> transport_;
+  RaftLogStore::Batch pending_compactions_;
+  std::thread loop_;
+};
+
+}  // namespace ddb::replication

@@ -1,0 +1,32 @@
+// StateMachine: the application side of one replication group, as ReplicaManager drives it.
+//
+// Every method is called on the manager's Raft loop thread, one at a time.
+#pragma once
+
+#include <string>
+
+#include "libddb/core/result.h"
+#include "libddb/raft/types.h"
+
+namespace ddb::replication {
+
+class StateMachine {
+ public:
+  virtual ~StateMachine() = default;
+
+  // The index of the last applied entry, as stored with the data (0 when nothing is).
+  virtual raft::Index AppliedIndex() = 0;
+  // Applies one committed normal entry whose index is AppliedIndex() + 1 (membership entries
+  // and empty entries only advance the index: call with them too). The write need not be
+  // synced: the Raft log holds the entry until Sync() says the data has it durably. An error
+  // is fatal: a replica cannot skip a committed entry.
+  virtual Status Apply(const raft::Entry& entry) = 0;
+  // Makes everything applied durable; the log may then be compacted up to AppliedIndex().
+  virtual Status Sync() = 0;
+  // The applied state, for a follower that needs a snapshot.
+  virtual Result<std::string> Snapshot() = 0;
+  // Replaces the state with a snapshot's, durably; AppliedIndex() becomes meta.index.
+  virtual Status Restore(const raft::SnapshotMeta& meta, const std::string& data) = 0;
+};
+
+}  // namespace ddb::replication
