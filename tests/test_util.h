@@ -1,10 +1,15 @@
 // Helpers shared by the test suites.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace ddb::testing {
 
@@ -20,6 +25,16 @@ inline uint64_t TestSeed() {
 inline std::string SeedTrace(uint64_t seed) {
   return "seed " + std::to_string(seed) + " (replay with DDB_TEST_SEED=" + std::to_string(seed) +
          ")";
+}
+
+// A fresh, empty directory for the running GoogleTest test: <tmp>/<prefix>_<pid>_<test name>.
+inline std::filesystem::path FreshTestDir(const std::string& prefix) {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      (prefix + "_" + std::to_string(getpid()) + "_" +
+       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  return dir;
 }
 
 }  // namespace ddb::testing

@@ -35,12 +35,14 @@ ReplicaManager::~ReplicaManager() {
   }
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
-  // Whoever still waits learns that this replica is gone.
+  // Queued calls still run (they answer their callers), then whoever still waits learns that
+  // this replica is gone.
+  for (auto& fn : inbox_) fn();
+  inbox_.clear();
   for (auto& [id, g] : groups_) {
     for (auto& [index, w] : g.proposals) w.done(Unavailable("the node is shutting down"));
     for (auto& [index, done] : g.reads) done(Unavailable("the node is shutting down"));
   }
-  for (auto& fn : inbox_) fn();  // closures answer their callers (the groups are still here)
 }
 
 void ReplicaManager::Post(std::function<void()> fn) {
@@ -285,7 +287,11 @@ void ReplicaManager::ProcessReadys() {
           continue;
         }
         raft::Index at = g.sm->AppliedIndex();
-        if (at > g.raft->log().SnapshotIndex() && at <= g.raft->log().stable()) {
+        const raft::RaftLog& log = g.raft->log();
+        if (at < log.SnapshotIndex() || (at > log.SnapshotIndex() && at > log.stable())) {
+          continue;  // the data and the log disagree for now; the leader retries later
+        }
+        if (at > log.SnapshotIndex()) {
           g.raft->Compact(at, std::make_shared<const std::string>());
           pending_compactions_.Compact(id, g.raft->snapshot().meta);
         }

@@ -14,7 +14,8 @@
 // Callbacks (`Done`) run on the loop thread: they must be quick and must not call back into
 // the manager synchronously.
 //
-// Thread-safety: all public methods may be called from any thread.
+// Thread-safety: all public methods may be called from any thread, but not once the
+// destructor has started.
 #pragma once
 
 #include <condition_variable>

@@ -34,6 +34,7 @@
 
 #include "libddb/core/result.h"
 #include "libddb/model/attribute_value.h"
+#include "libddb/storage/write_command.h"
 
 namespace ddb::storage {
 
@@ -49,6 +50,8 @@ struct StoreOptions {
 class StoreBatch {
  public:
   void Put(std::string_view item_key, const Item& item);
+  // Puts an item already encoded by item_codec.h.
+  void PutEncoded(std::string_view item_key, std::string_view encoded_item);
   void Delete(std::string_view item_key);
   void SetAppliedIndex(uint64_t index);
   // Changes to the statistics that this batch makes (+1 item and its size for an insert,
@@ -105,6 +108,20 @@ class PartitionStore {
 
   // Applies the batch atomically and durably (synced) before returning.
   Status Write(StoreBatch* batch);
+
+  // --- For a replica of a Raft group (replication/state_machine.h) ---
+  // Applies a replicated write as log entry `index`, atomically with the applied index. Not
+  // synced unless `sync`: the Raft log holds the entry until Sync().
+  Status Apply(const WriteCommand& command, uint64_t index, bool sync);
+  // Makes every write so far durable (one synced write).
+  Status Sync();
+  // Every item and the applied index, from one consistent view, as one checksummed string.
+  Result<std::string> Snapshot() const;
+  // Replaces every item with a snapshot's, durably; the applied index becomes `index`.
+  // Corruption (and nothing changed) if the snapshot is damaged.
+  Status Restore(uint64_t index, std::string_view snapshot);
+  // The snapshot of a partition with no items.
+  static std::string EmptySnapshot();
 
   // Items with start <= key < end (an empty end: no upper bound), ascending or descending.
   std::unique_ptr<ItemIterator> NewIterator(std::string_view start, std::string_view end,

@@ -1,45 +1,47 @@
 // The Wing & Gong / Lowe linearizability search, as Porcupine implements it, for per-key
 // registers with compare-and-set. See linearizability.h.
 //
-// Per key: the operations are numbered in call order and their call and return events are put in
-// a doubly linked list sorted by time (calls before returns at equal times, so touching intervals
-// overlap). The search walks the list from its head. At a call event it tries to linearize that
-// operation next: if the register accepts it and the resulting search state has not been seen
-// before, it pushes the operation on a stack, unlinks its events and restarts from the head. At a
-// return event of an operation not yet linearized, no order extending the current prefix works,
-// so it pops the last linearized operation, relinks it and goes on after its call event. The key
-// is linearizable once every operation with a known return is linearized: operations with an
-// unknown return have no return event, never force a backtrack, and may stay unlinearized.
+// Per key: the operations are numbered in call order and the calls and returns of those with a
+// known return are put in a doubly linked list sorted by time (calls before returns at equal
+// times, so touching intervals overlap). The search walks the list from its head. At a call it
+// tries to linearize that operation next: if the register accepts it and the resulting search
+// state is new, it pushes the operation on a stack, unlinks its events and restarts from the
+// head. At a return of an operation not yet linearized, no order extending the current prefix
+// works, so it pops the last operation, relinks it and goes on after its call. The key is
+// linearizable once every known operation is linearized. Unknown operations (unknown return)
+// are in a list of their own: they have no return, never force a backtrack, may stay
+// unlinearized, and are candidates while called no later than the first pending return.
 //
 // Porcupine alone is exponential in the number of unknown operations (each may be linearized
-// anywhere or never) and in the number of concurrent reads. Three reductions, each keeping a
-// linearization if one exists, tame both:
+// anywhere, or never) and of concurrent reads. These reductions, each of which keeps some
+// linearization if there is one, tame both:
 //   1. Forced reads. An operation that never writes (a get, a failed cas, a cas of a value onto
-//      itself) that the register accepts now can be moved to the front of any linearization of
-//      the rest, so it is linearized at once and its alternatives are never tried.
-//   2. Unknown operations only where they matter. In a linearization, an unknown operation u
-//      taking the register from S to S' and followed by a known operation c that the register
-//      would also accept in S can be dropped (c overwrites it, or S == S') or moved after c (c
-//      reads without writing). Likewise u followed by an unknown put or delete can be dropped.
-//      So only linearizations are tried in which each unknown operation is followed by an
-//      unknown cas it enables or by a known operation refused in S and accepted in S', and an
-//      unknown operation is only tried if some candidate would be enabled by it.
+//      itself) and that the register accepts now can be moved to the front of any linearization
+//      of the rest, so it is linearized at once, without trying alternatives.
+//   2. Unknown operations only where needed. If an unknown operation u taking the register from
+//      S to S' is followed by a known operation c that S would also accept, u can be dropped (c
+//      overwrites it, or S == S') or moved after c (c only reads); u followed by an unknown put
+//      or delete can be dropped. So u is only tried if a candidate would be enabled by it, and
+//      must then be followed by an unknown cas it enables or a known operation S refuses.
 //   3. Subsumption. A search state is (K, S, U, R): the linearized known operations, the
-//      register, the linearized unknown operations and, if the last operation is unknown, the
-//      state before it (which restricts what may follow, by 2). A state is pruned if one with the
-//      same K, S, R and a subset of U was reached before: it can do no more than that one.
-//      Unknown operations are tried before known ones, so that one that is needed is found fast.
+//      register, the linearized unknown operations and, if the last one is unknown, the state
+//      before it (which restricts what may follow, by 2). A state is pruned if one with the same
+//      K, S, R and a subset of U was reached before: it can do no more than that one. Known
+//      operations are tried first, so that states with fewer unknown ones come first.
+//   4. Symmetry. Unknown operations with the same effect (same expected value for a cas, same
+//      state after) are interchangeable: only the first one still open is tried.
+//   5. Opaque values. Values no operation reads or expects are all the same to the register.
 //
-// Values are interned per key so that the register state is an int (0 = absent). K is hashed
-// incrementally (a random 64-bit word per operation, XORed) and stored trimmed of its leading
-// all-ones and trailing all-zeros words: a few words per state when concurrency is bounded.
+// Values are interned per key so that the register state is an int. K is hashed incrementally
+// (a random 64-bit word per operation, XORed) and stored trimmed of its leading all-ones and
+// trailing all-zeros words: a few words per state when concurrency is bounded.
 
 #include "tests/raft/linearizability.h"
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -49,7 +51,7 @@ namespace {
 constexpr int32_t kAbsent = 0;  // register states
 constexpr int32_t kOpaque = 1;  // any value no operation reads or expects
 constexpr size_t kTailOps = 8;         // linearized operations shown before a violation
-constexpr size_t kMaxCandidates = 16;  // candidate operations shown at a violation
+constexpr size_t kMaxCandidates = 16;  // candidates shown at a violation
 constexpr size_t kMaxListedOps = 32;   // a key's whole history is listed if it is this short
 
 uint64_t Mix(uint64_t x) {  // the splitmix64 finalizer
@@ -129,19 +131,10 @@ bool NeverWrites(const KeyOp& op) {
          (op.src->kind == OpKind::kCas && (!op.src->ok || op.value == op.expected));
 }
 
-// An operation that can never matter: an unknown get, or an unknown cas that writes what it
-// expects. Dropping them shrinks the search.
-bool Irrelevant(const KeyOp& op) {
-  return !op.known && (op.src->kind == OpKind::kGet ||
-                       (op.src->kind == OpKind::kCas && op.value == op.expected));
-}
-
 // The search states reached so far, with subsumption (reduction 3 above): for each (K, S, R),
 // the U of every visit.
 class SeenSet {
  public:
-  explicit SeenSet(size_t unknown_words) : unknown_words_(unknown_words) {}
-
   // Records a visit; returns false if an earlier one subsumes it. `tag` packs S and R; `hash`
   // identifies (K, tag).
   bool Insert(uint64_t hash, const std::vector<uint64_t>& known, int64_t tag,
@@ -156,11 +149,12 @@ class SeenSet {
     std::memcpy(key.data() + sizeof(header), known.data() + lo, (hi - lo) * sizeof(uint64_t));
     auto [it, inserted] = visits_.try_emplace(std::move(key));
     std::vector<uint64_t>& seen = it->second;  // the U of each visit, one after the other
-    if (!inserted && unknown_words_ == 0) return false;
-    for (size_t v = 0; v < seen.size(); v += unknown_words_) {
+    const size_t words = unknown.size();
+    if (!inserted && words == 0) return false;
+    for (size_t v = 0; v < seen.size(); v += words) {
       size_t i = 0;
-      while (i < unknown_words_ && (seen[v + i] & ~unknown[i]) == 0) ++i;
-      if (i == unknown_words_) return false;
+      while (i < words && (seen[v + i] & ~unknown[i]) == 0) ++i;
+      if (i == words) return false;
     }
     seen.insert(seen.end(), unknown.begin(), unknown.end());
     ++size_;
@@ -178,7 +172,6 @@ class SeenSet {
     }
   };
 
-  const size_t unknown_words_;
   std::unordered_map<std::string, std::vector<uint64_t>, KeyHash> visits_;
   uint64_t size_ = 0;
 };
@@ -194,7 +187,7 @@ class KeySearch {
   std::string Explain() const;
 
  private:
-  // A scan of the candidates tries known operations (phase 0), then unknown ones (phase 1).
+  // Each state's candidates are scanned for known operations (phase 0), then unknown ones.
   static constexpr int kForced = 2;  // the phase of a forced read
   struct Frame {
     int32_t op;
@@ -203,17 +196,25 @@ class KeySearch {
   };
   enum class Push { kPushed, kSeen, kTooMany };
 
-  bool Open(int32_t op) const;  // not linearized
-  int32_t Restriction() const;  // R: the state before the top op if it is unknown, else -1
+  static bool Bit(const std::vector<uint64_t>& bits, int32_t i) {
+    return (bits[i / 64] >> (i % 64)) & 1;
+  }
+  bool Open(int32_t op) const {  // not linearized
+    return ops_[op].known ? !Bit(known_, op) : !Bit(unknown_, unknown_index_[op]);
+  }
+  int32_t Restriction() const {  // R: the state before the top op if it is unknown, else -1
+    return stack_.empty() || ops_[stack_.back().op].known ? -1 : stack_.back().state_before;
+  }
+  bool ScanDone() const {
+    if (scan_phase_ == 0) return scan_node_ >= n_;  // a return, or head_
+    return scan_node_ == uhead_ || ops_[scan_node_].src->call > scan_limit_;
+  }
   bool Allowed(int32_t op, int32_t* next_state) const;
-  int32_t FindForcedRead() const;  // -1 if none
   void StartScan(int phase, int32_t from);
-  bool ScanDone() const;
+  void Flip(int32_t op);
   Push Linearize(int32_t op, int32_t next_state, int phase);
   Frame Unlinearize();
-  void Flip(int32_t op);
   void RecordIfDeepest();
-  std::string DescribeState(int32_t state) const;
 
   const std::vector<KeyOp> ops_;
   const int32_t n_;
@@ -223,9 +224,7 @@ class KeySearch {
   // 2n + 1 the unknown operations' calls, in call order.
   const int32_t head_, uhead_;
   std::vector<int32_t> next_, prev_;
-  // Unknown operations with the same effect (expected value for a cas, state after) are
-  // interchangeable: only the first open one of each class is tried.
-  std::vector<int32_t> class_of_;
+  std::vector<int32_t> class_of_;  // unknown operations' symmetry classes (reduction 4)
   std::vector<std::vector<int32_t>> class_members_;
   bool any_unknown_cas_ = false;
 
@@ -241,19 +240,18 @@ class KeySearch {
   int32_t unknown_open_ = 0;  // unknown operations not linearized
   int scan_phase_ = 0;
   int32_t scan_node_ = 0;
-  int64_t scan_limit_ = 0;  // phase 1: the unknown operations called by then are candidates
-  // For phase 1: the states that would enable a candidate (a known operation refused now, or an
-  // unknown cas), and whether any change of state would (a known failed cas refused now).
+  int64_t scan_limit_ = 0;  // phase 1: unknown operations called by then are candidates
+  // Phase 1: the states that would enable a candidate (a known operation refused now, or an
+  // unknown cas), and whether any other state would (a known failed cas refused now).
   std::vector<int32_t> needs_;
   bool needs_change_ = false;
-  std::unique_ptr<SeenSet> seen_;
+  SeenSet seen_;
 
-  // The deepest point the search reached, for the explanation.
-  bool recorded_ = false;
-  size_t best_depth_ = 0;
-  std::vector<int32_t> best_tail_;        // the last linearized operations, in order
-  std::vector<int32_t> best_candidates_;  // known operations called before the first return
-  int32_t best_blocker_ = -1;             // the operation owning that first return
+  // The deepest point the search reached, for the explanation: the last operations linearized,
+  // the register, the known candidates and the first pending return's operation.
+  size_t best_depth_ = SIZE_MAX;
+  std::vector<int32_t> best_tail_, best_candidates_;
+  int32_t best_blocker_ = -1;
   int32_t best_state_ = kAbsent;
 };
 
@@ -269,19 +267,12 @@ KeySearch::KeySearch(std::vector<KeyOp> ops, uint64_t max_states)
       known_((n_ + 63) / 64, 0),
       unknown_index_(n_, -1),
       zobrist_(n_, 0) {
-  struct Event {
-    int64_t time;
-    bool is_return;
-    int32_t node;
-  };
-  std::vector<Event> events;
-  std::vector<int32_t> unknown_calls;
+  std::vector<int32_t> known_events, unknown_calls;
   std::unordered_map<int64_t, int32_t> classes;  // (expected or -1, state after) -> class
   for (int32_t i = 0; i < n_; ++i) {
     const KeyOp& op = ops_[i];
     if (op.known) {
-      events.push_back({op.src->call, false, i});
-      events.push_back({std::max(op.src->ret, op.src->call), true, n_ + i});
+      known_events.insert(known_events.end(), {i, n_ + i});
       zobrist_[i] = Mix(static_cast<uint64_t>(i) + 1);
       ++known_left_;
       continue;
@@ -291,73 +282,51 @@ KeySearch::KeySearch(std::vector<KeyOp> ops, uint64_t max_states)
     known_[i / 64] |= 1ull << (i % 64);
     const bool cas = op.src->kind == OpKind::kCas;
     any_unknown_cas_ |= cas;
-    const int64_t effect = (static_cast<int64_t>(cas ? op.expected : -1) << 32) |
-                           static_cast<uint32_t>(op.src->kind == OpKind::kDelete ? kAbsent
-                                                                                 : op.value);
+    const int32_t after = op.src->kind == OpKind::kDelete ? kAbsent : op.value;
+    const int64_t effect = (int64_t{cas ? op.expected : -1} << 32) | static_cast<uint32_t>(after);
     auto [it, inserted] = classes.emplace(effect, static_cast<int32_t>(class_members_.size()));
     if (inserted) class_members_.emplace_back();
     class_of_[i] = it->second;
     class_members_[it->second].push_back(i);
   }
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    if (a.time != b.time) return a.time < b.time;
-    if (a.is_return != b.is_return) return !a.is_return;  // calls first: equal times overlap
-    return a.node < b.node;
+  unknown_.assign((unknown_open_ + 63) / 64, 0);
+  auto time = [this](int32_t node) {
+    const Operation& src = *ops_[node % n_].src;
+    return node < n_ ? src.call : std::max(src.ret, src.call);
+  };
+  std::sort(known_events.begin(), known_events.end(), [&time, this](int32_t a, int32_t b) {
+    // Calls before returns at equal times: touching intervals overlap.
+    return std::tuple(time(a), a >= n_, a) < std::tuple(time(b), b >= n_, b);
   });
-  auto link = [this](int32_t head, const std::vector<int32_t>& nodes) {
+  for (auto [head, nodes] : {std::pair(head_, &known_events), std::pair(uhead_, &unknown_calls)}) {
     int32_t last = head;
-    for (int32_t node : nodes) {
+    for (int32_t node : *nodes) {
       next_[last] = node;
       prev_[node] = last;
       last = node;
     }
     next_[last] = head;
     prev_[head] = last;
-  };
-  std::vector<int32_t> known_nodes;
-  for (const Event& e : events) known_nodes.push_back(e.node);
-  link(head_, known_nodes);
-  link(uhead_, unknown_calls);
-  unknown_.assign((unknown_open_ + 63) / 64, 0);
-  seen_ = std::make_unique<SeenSet>(unknown_.size());
+  }
 }
 
-bool KeySearch::Open(int32_t op) const {
-  if (ops_[op].known) return ((known_[op / 64] >> (op % 64)) & 1) == 0;
-  const int32_t i = unknown_index_[op];
-  return ((unknown_[i / 64] >> (i % 64)) & 1) == 0;
-}
-
-int32_t KeySearch::Restriction() const {
-  if (stack_.empty() || ops_[stack_.back().op].known) return -1;
-  return stack_.back().state_before;
-}
-
-// Whether the search may linearize candidate `op` next (reductions 2 and 4 above). Unknown
-// operations need needs_, computed for the current state.
+// Whether the search may linearize candidate `op` next (reductions 2 and 4). Unknown operations
+// need needs_, computed for the current state.
 bool KeySearch::Allowed(int32_t op, int32_t* next_state) const {
   const KeyOp& o = ops_[op];
   if (!Step(o, state_, next_state)) return false;
   const int32_t restriction = Restriction();
   if (o.known) return restriction < 0 || !Accepts(o, restriction);
   if (restriction >= 0 && o.src->kind != OpKind::kCas) return false;
-  if (*next_state == state_ || (!needs_change_ && std::find(needs_.begin(), needs_.end(),
-                                                            *next_state) == needs_.end())) {
+  if (*next_state == state_ ||
+      (!needs_change_ && std::find(needs_.begin(), needs_.end(), *next_state) == needs_.end())) {
     return false;
   }
   for (int32_t other : class_members_[class_of_[op]]) {
-    if (other == op) return true;
+    if (other == op) break;
     if (Open(other)) return false;  // an equivalent one called earlier is open: try that one
   }
   return true;
-}
-
-int32_t KeySearch::FindForcedRead() const {
-  for (int32_t node = next_[head_]; node < n_; node = next_[node]) {
-    int32_t unused;
-    if (NeverWrites(ops_[node]) && Allowed(node, &unused)) return node;
-  }
-  return -1;
 }
 
 void KeySearch::StartScan(int phase, int32_t from) {
@@ -368,8 +337,6 @@ void KeySearch::StartScan(int phase, int32_t from) {
     scan_node_ = uhead_;  // nothing to try
     return;
   }
-  // The needs, and the time of the first return: unknown operations called later cannot come
-  // before its operation, which must come next or soon.
   needs_.clear();
   needs_change_ = false;
   int32_t node = next_[head_];
@@ -380,17 +347,17 @@ void KeySearch::StartScan(int phase, int32_t from) {
     if (op.src->kind == OpKind::kCas && op.src->ok) needs_.push_back(op.expected);
     if (op.src->kind == OpKind::kCas && !op.src->ok) needs_change_ = true;
   }
-  scan_limit_ = node == head_ ? INT64_MAX : ops_[node - n_].src->ret;
+  if (node == head_) {
+    scan_limit_ = INT64_MAX;
+  } else {
+    const Operation& first_return = *ops_[node - n_].src;
+    scan_limit_ = std::max(first_return.ret, first_return.call);
+  }
   if (!any_unknown_cas_) return;
   for (int32_t u = next_[uhead_]; u != uhead_ && ops_[u].src->call <= scan_limit_; u = next_[u]) {
     const KeyOp& op = ops_[u];
     if (op.src->kind == OpKind::kCas && op.expected != state_) needs_.push_back(op.expected);
   }
-}
-
-bool KeySearch::ScanDone() const {
-  if (scan_phase_ == 0) return scan_node_ >= n_;  // a return, or head_
-  return scan_node_ == uhead_ || ops_[scan_node_].src->call > scan_limit_;
 }
 
 void KeySearch::Flip(int32_t op) {
@@ -408,12 +375,12 @@ void KeySearch::Flip(int32_t op) {
 KeySearch::Push KeySearch::Linearize(int32_t op, int32_t next_state, int phase) {
   Flip(op);
   const int32_t restriction = ops_[op].known ? -1 : state_;
-  const int64_t tag = (static_cast<int64_t>(next_state) << 32) | static_cast<uint32_t>(restriction);
-  if (!seen_->Insert(Mix(known_hash_ ^ static_cast<uint64_t>(tag)), known_, tag, unknown_)) {
+  const int64_t tag = (int64_t{next_state} << 32) | static_cast<uint32_t>(restriction);
+  if (!seen_.Insert(Mix(known_hash_ ^ static_cast<uint64_t>(tag)), known_, tag, unknown_)) {
     Flip(op);
     return Push::kSeen;
   }
-  if (max_states_ != 0 && seen_->size() > max_states_) return Push::kTooMany;
+  if (max_states_ != 0 && seen_.size() > max_states_) return Push::kTooMany;
   stack_.push_back({op, state_, phase});
   state_ = next_state;
   for (int32_t node : {op, n_ + op}) {  // unlink its events
@@ -443,10 +410,13 @@ CheckResult::Outcome KeySearch::Run() {
   bool fresh = true;  // at a state just reached
   while (known_left_ > 0) {
     Push pushed = Push::kSeen;
-    if (fresh) {
+    if (fresh) {  // first look for a forced read (reduction 1)
       fresh = false;
-      const int32_t forced = FindForcedRead();
-      if (forced < 0) {
+      int32_t forced = next_[head_], unused;
+      while (forced < n_ && !(NeverWrites(ops_[forced]) && Allowed(forced, &unused))) {
+        forced = next_[forced];
+      }
+      if (forced >= n_) {
         StartScan(0, next_[head_]);
         continue;
       }
@@ -480,8 +450,7 @@ CheckResult::Outcome KeySearch::Run() {
 }
 
 void KeySearch::RecordIfDeepest() {
-  if (recorded_ && stack_.size() <= best_depth_) return;
-  recorded_ = true;
+  if (best_depth_ != SIZE_MAX && stack_.size() <= best_depth_) return;
   best_depth_ = stack_.size();
   best_state_ = state_;
   best_tail_.clear();
@@ -489,56 +458,36 @@ void KeySearch::RecordIfDeepest() {
     best_tail_.push_back(stack_[i].op);
   }
   best_candidates_.clear();
-  best_blocker_ = -1;
-  for (int32_t node = next_[head_]; node != head_; node = next_[node]) {
-    if (node >= n_) {
-      best_blocker_ = node - n_;
-      break;
-    }
-    best_candidates_.push_back(node);
-  }
-}
-
-std::string KeySearch::DescribeState(int32_t state) const {
-  if (state == kAbsent) return "absent";
-  if (state == kOpaque) return "a value no operation reads or expects";
-  for (const KeyOp& op : ops_) {  // some put or cas wrote this value
-    if (op.value == state) return Quote(op.src->value);
-  }
-  return "?";
+  int32_t node = next_[head_];
+  for (; node < n_; node = next_[node]) best_candidates_.push_back(node);
+  best_blocker_ = node == head_ ? -1 : node - n_;
 }
 
 std::string KeySearch::Explain() const {
-  std::string out = std::to_string(ops_.size()) + " relevant operations; ";
-  out += "the longest linearizable prefix found has " + std::to_string(best_depth_) +
-         " operations";
-  if (!best_tail_.empty()) {
-    out += best_depth_ > best_tail_.size() ? ", ending with:\n" : ":\n";
-    for (int32_t op : best_tail_) out += "    " + DescribeOperation(*ops_[op].src) + "\n";
-  } else {
-    out += ".\n";
+  auto line = [this](int32_t op) { return "    " + DescribeOperation(*ops_[op].src) + "\n"; };
+  std::string out = std::to_string(ops_.size()) + " relevant operations. The longest " +
+                    "linearizable prefix found has " + std::to_string(best_depth_) + " operations";
+  out += best_tail_.empty() ? ".\n" : best_depth_ > best_tail_.size() ? ", ending:\n" : ":\n";
+  for (int32_t op : best_tail_) out += line(op);
+  std::string state = best_state_ == kAbsent ? "absent" : "a value no operation reads or expects";
+  for (const KeyOp& op : ops_) {  // some put or cas wrote the value
+    if (best_state_ > kOpaque && op.value == best_state_) state = Quote(op.src->value);
   }
-  out += "  register after that prefix: " + DescribeState(best_state_) + "\n";
-  out += "  none of these can come next";
-  if (best_blocker_ >= 0) {
-    out += ", though one must (the last returned before any other pending operation was called)";
-  }
-  out += ":\n";
+  out += "  The register then holds " + state + ", and none of these can come next";
+  out += best_blocker_ < 0 ? ":\n" : " (one must: the last returned before the others' calls):\n";
   size_t shown = 0;
-  const size_t others = best_candidates_.size() - (best_blocker_ >= 0 ? 1 : 0);
   for (int32_t op : best_candidates_) {
     if (op == best_blocker_) continue;
-    if (shown == kMaxCandidates) {
-      out += "    ... and " + std::to_string(others - shown) + " more\n";
+    if (++shown > kMaxCandidates) {
+      out += "    ...\n";
       break;
     }
-    ++shown;
-    out += "    " + DescribeOperation(*ops_[op].src) + "\n";
+    out += line(op);
   }
-  if (best_blocker_ >= 0) out += "    " + DescribeOperation(*ops_[best_blocker_].src) + "\n";
+  if (best_blocker_ >= 0) out += line(best_blocker_);
   if (ops_.size() <= kMaxListedOps) {
-    out += "  the key's whole history, by call time:\n";
-    for (const KeyOp& op : ops_) out += "    " + DescribeOperation(*op.src) + "\n";
+    out += "  The key's whole history, by call time:\n";
+    for (int32_t op = 0; op < n_; ++op) out += line(op);
   }
   return out;
 }
@@ -622,7 +571,10 @@ CheckResult CheckLinearizable(const std::vector<Operation>& history, uint64_t ma
       }
       if (src->kind == OpKind::kCas) op.expected = interner.Intern(src->expected);
       if (src->kind == OpKind::kGet) op.output = interner.Intern(src->output);
-      if (!Irrelevant(op)) ops.push_back(op);
+      // An unknown get, or an unknown cas writing what it expects, changes nothing.
+      const bool no_effect = src->kind == OpKind::kGet ||
+                             (src->kind == OpKind::kCas && op.value == op.expected);
+      if (op.known || !no_effect) ops.push_back(op);
     }
     const std::string& key = key_ops.front()->key;
     const size_t relevant = ops.size();

@@ -13,6 +13,7 @@
 #include <leveldb/db.h>
 
 #include "libddb/core/coding.h"
+#include "tests/test_util.h"
 
 namespace ddb::replication {
 namespace {
@@ -24,10 +25,7 @@ using raft::Ready;
 class RaftLogStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ddb_raftlog_test_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = ::ddb::testing::FreshTestDir("ddb_raftlog_test");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

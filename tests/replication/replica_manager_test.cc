@@ -14,8 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "libddb/core/coding.h"
-#include "libddb/net/server.h"
-#include "libddb/replication/peer_transport.h"
+#include "tests/replication/loopback_cluster.h"
 
 namespace ddb::replication {
 namespace {
@@ -79,133 +78,39 @@ class KvMachine : public StateMachine {
   int restores_ = 0;
 };
 
-struct TestNode {
-  std::string dir;
-  std::string address;
-  std::unique_ptr<net::Server> server;
-  std::atomic<ReplicaManager*> manager{nullptr};
-  std::unique_ptr<ReplicaManager> owned;
-  std::shared_ptr<KvMachine> sm = std::make_shared<KvMachine>();
-};
-
 class ReplicaManagerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    base_ = std::filesystem::temp_directory_path() /
-            ("ddb_replica_test_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(base_);
-    for (raft::NodeId id = 1; id <= 3; ++id) {
-      auto& n = nodes_[id];
-      n = std::make_unique<TestNode>();
-      n->dir = (base_ / ("n" + std::to_string(id))).string();
-      std::filesystem::create_directories(n->dir);
-      StartServer(id);
-    }
-  }
-  void TearDown() override {
-    for (auto& [id, n] : nodes_) Stop(id);
-    std::filesystem::remove_all(base_);
-  }
-
-  void StartServer(raft::NodeId id) {
-    TestNode* n = nodes_[id].get();
-    n->server = std::make_unique<net::Server>(
-        [n](const proto::RequestEnvelope& req) {
-          proto::ResponseEnvelope resp;
-          resp.id = req.id;
-          ReplicaManager* m = n->manager.load();
-          if (req.operation == kRaftOperation && m != nullptr) m->Receive(req.body);
-          return resp;
-        },
-        2);
-    std::string want = n->address.empty() ? "tcp://127.0.0.1:*" : n->address;
-    auto bound = n->server->Start(want);
-    ASSERT_TRUE(bound.ok()) << bound.status().ToString();
-    n->address = *bound;
+  ReplicaManagerTest()
+      : cluster_(std::string("replica_test_") +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name()) {
+    for (raft::NodeId id : cluster_.ids()) sms_[id] = std::make_shared<KvMachine>();
   }
 
   void StartManager(raft::NodeId id, raft::Index compact_after = 10000) {
-    ManagerOptions o;
-    o.self = id;
-    o.dir = nodes_[id]->dir;
-    for (auto& [peer, n] : nodes_) o.addresses[peer] = n->address;
-    o.tick_ms = 20;
-    o.compact_after = compact_after;
-    o.sync = false;
-    o.seed = id;
-    auto m = ReplicaManager::Open(o);
-    ASSERT_TRUE(m.ok()) << m.status().ToString();
-    nodes_[id]->owned = std::move(*m);
-    Status added = nodes_[id]->owned->AddGroup(1, {1, 2, 3}, nodes_[id]->sm);
-    ASSERT_TRUE(added.ok()) << added.ToString();
-    nodes_[id]->manager = nodes_[id]->owned.get();
+    cluster_.StartManager(id, sms_[id], compact_after);
   }
-
-  void Stop(raft::NodeId id) {
-    auto& n = nodes_[id];
-    n->manager = nullptr;
-    if (n->server) n->server->Stop();
-    n->server.reset();
-    n->owned.reset();
-  }
-
-  // The node that holds the lease of group 1, waiting up to `limit`.
+  void Stop(raft::NodeId id) { cluster_.Stop(id); }
+  void StartServer(raft::NodeId id) { cluster_.StartServer(id); }
   raft::NodeId WaitForLeaseHolder(std::chrono::milliseconds limit) {
-    auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-      for (auto& [id, n] : nodes_) {
-        if (!n->owned) continue;
-        for (const GroupStatus& s : n->owned->Groups()) {
-          if (s.group == 1 && s.lease) return id;
-        }
-      }
-      std::this_thread::sleep_for(5ms);
-    }
-    for (auto& [id, n] : nodes_) {
-      if (!n->owned) continue;
-      for (const GroupStatus& s : n->owned->Groups()) {
-        std::printf("node %llu: role=%d term=%llu lead=%llu commit=%llu last=%llu\n",
-                    (unsigned long long)id, (int)s.role, (unsigned long long)s.term,
-                    (unsigned long long)s.leader, (unsigned long long)s.commit,
-                    (unsigned long long)s.last);
-      }
-    }
-    return raft::kNoNode;
+    return cluster_.WaitForLeaseHolder(limit);
   }
-
   Status ProposeSync(raft::NodeId id, const std::string& data) {
-    auto p = std::make_shared<std::promise<Status>>();
-    auto f = p->get_future();
-    nodes_[id]->owned->Propose(1, data, [p](Status s) { p->set_value(s); });
-    if (f.wait_for(5s) != std::future_status::ready) return Status::Internal("timed out");
-    return f.get();
+    return cluster_.ProposeSync(id, data);
   }
-
-  Status ReadBarrierSync(raft::NodeId id) {
-    auto p = std::make_shared<std::promise<Status>>();
-    auto f = p->get_future();
-    nodes_[id]->owned->ReadBarrier(1, [p](Status s) { p->set_value(s); });
-    if (f.wait_for(5s) != std::future_status::ready) return Status::Internal("timed out");
-    return f.get();
-  }
+  Status ReadBarrierSync(raft::NodeId id) { return cluster_.ReadBarrierSync(id); }
 
   // Waits until every running node's state machine equals `want`.
   bool WaitConverged(const std::map<std::string, std::string>& want) {
-    auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline) {
-      bool all = true;
-      for (auto& [id, n] : nodes_) {
-        if (n->owned && n->sm->kv() != want) all = false;
+    return LoopbackCluster::Eventually([&] {
+      for (raft::NodeId id : cluster_.ids()) {
+        if (cluster_.node(id).owned && sms_[id]->kv() != want) return false;
       }
-      if (all) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
+      return true;
+    });
   }
 
-  std::filesystem::path base_;
-  std::map<raft::NodeId, std::unique_ptr<TestNode>> nodes_;
+  LoopbackCluster cluster_;
+  std::map<raft::NodeId, std::shared_ptr<KvMachine>> sms_;
 };
 
 TEST_F(ReplicaManagerTest, ReplicatesLeasesAndFailsOver) {
@@ -219,7 +124,7 @@ TEST_F(ReplicaManagerTest, ReplicatesLeasesAndFailsOver) {
     want[k] = v;
   }
   // Applied on the leader when acknowledged, and everywhere soon after.
-  EXPECT_EQ(nodes_[leader]->sm->kv(), want);
+  EXPECT_EQ(sms_[leader]->kv(), want);
   ASSERT_TRUE(WaitConverged(want));
   EXPECT_TRUE(ReadBarrierSync(leader).ok());
   raft::NodeId follower = leader % 3 + 1;
@@ -263,11 +168,11 @@ TEST_F(ReplicaManagerTest, LaggingReplicaCatchesUpFromSnapshot) {
     ASSERT_TRUE(ProposeSync(leader, k + "=" + v).ok());
     want[k] = v;
   }
-  int restores_before = nodes_[lagging]->sm->restores();
+  int restores_before = sms_[lagging]->restores();
   StartServer(lagging);
   StartManager(lagging, 10);
   ASSERT_TRUE(WaitConverged(want));
-  EXPECT_GT(nodes_[lagging]->sm->restores(), restores_before) << "caught up without a snapshot";
+  EXPECT_GT(sms_[lagging]->restores(), restores_before) << "caught up without a snapshot";
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "libddb/model/dynamo_json.h"
 #include "libddb/model/item_size.h"
 #include "libddb/model/key_codec.h"
+#include "tests/test_util.h"
 
 namespace ddb::storage {
 namespace {
@@ -22,10 +23,7 @@ namespace {
 class PartitionStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ddb_store_test_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = ::ddb::testing::FreshTestDir("ddb_store_test");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
