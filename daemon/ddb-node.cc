@@ -115,7 +115,13 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  ddb::Result<std::unique_ptr<ddb::node::Node>> node = ddb::node::Node::Open(self->data_dir);
+  ddb::node::NodeOptions node_options;
+  node_options.id = static_cast<ddb::raft::NodeId>(id);
+  for (const auto& n : config->nodes) {
+    node_options.addresses[static_cast<ddb::raft::NodeId>(n.id)] = n.address;
+  }
+  ddb::Result<std::unique_ptr<ddb::node::Node>> node =
+      ddb::node::Node::Open(self->data_dir, node_options);
   if (!node.ok()) return fail(node.status());
   ddb::net::Server server(
       [n = node->get()](const ddb::proto::RequestEnvelope& r) { return n->Handle(r); }, workers);

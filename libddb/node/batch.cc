@@ -225,7 +225,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
     DDB_ASSIGN_OR_RETURN(std::optional<Item> old, w.table->store->Get(w.key));
     const size_t old_size = old.has_value() ? ItemSize(*old) : 0;
     const size_t new_size = w.item.has_value() ? ItemSize(*w.item) : 0;
-    storage::StoreBatch batch;
+    storage::WriteCommand batch;
     if (w.item.has_value()) {
       batch.Put(w.key, *w.item);
       batch.AddStats(old.has_value() ? 0 : 1, static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size));
@@ -233,7 +233,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
       batch.Delete(w.key);
       batch.AddStats(-1, -static_cast<int64_t>(old_size));
     }
-    DDB_RETURN_IF_ERROR(w.table->store->Write(&batch));
+    DDB_RETURN_IF_ERROR(node.Replicate(*w.table, batch));
     units[w.table->info.name] += WriteUnits(std::max(old_size, new_size));
   }
   std::string out = "{\"UnprocessedItems\":{}";

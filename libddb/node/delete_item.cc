@@ -19,10 +19,10 @@ Result<std::string> DeleteItem(Node& node, const Request& request, Reply* reply)
   DDB_RETURN_IF_ERROR(CheckWriteCondition(params, old, reply));
   const size_t old_size = old.has_value() ? ItemSize(*old) : 0;
   if (old.has_value()) {
-    storage::StoreBatch batch;
+    storage::WriteCommand batch;
     batch.Delete(key);
     batch.AddStats(-1, -static_cast<int64_t>(old_size));
-    DDB_RETURN_IF_ERROR(table->store->Write(&batch));
+    DDB_RETURN_IF_ERROR(node.Replicate(*table, batch));
   }
   return SingleWriteResponse(params, old, table_name, WriteUnits(old_size));
 }

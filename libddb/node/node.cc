@@ -4,7 +4,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <future>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -13,6 +15,8 @@
 #include <xxhash.h>
 
 #include "libddb/node/handlers.h"
+#include "libddb/node/partition_machine.h"
+#include "libddb/replication/peer_transport.h"
 
 namespace ddb::node {
 
@@ -90,14 +94,20 @@ Result<std::shared_ptr<Table>> OpenTable(const std::string& data_dir, const Tabl
 
 }  // namespace
 
-Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir) {
+replication::GroupId TableGroup(const std::string& table_id) {
+  // Group ids 0 to 15 are reserved for system groups.
+  return XXH64(table_id.data(), table_id.size(), 0x64646267) | 0x10;
+}
+
+Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir, const NodeOptions& options) {
   DDB_ASSIGN_OR_RETURN(int fd, LockDataDir(data_dir));
-  std::unique_ptr<Node> node(new Node(data_dir, fd));
+  std::unique_ptr<Node> node(new Node(data_dir, fd, options));
   DDB_RETURN_IF_ERROR(node->Load());
   return node;
 }
 
 Node::~Node() {
+  replicas_.reset();  // stops the Raft loop before the stores it applies to close
   tables_.clear();
   catalog_.reset();
   ::close(lock_fd_);  // releases the flock
@@ -105,9 +115,17 @@ Node::~Node() {
 
 Status Node::Load() {
   DDB_ASSIGN_OR_RETURN(catalog_, Catalog::Open(data_dir_ + "/catalog"));
+  replication::ManagerOptions mo;
+  mo.self = options_.id;
+  mo.dir = data_dir_;
+  mo.addresses = options_.addresses;
+  mo.tick_ms = options_.tick_ms;
+  mo.seed = options_.id;
+  DDB_ASSIGN_OR_RETURN(replicas_, replication::ReplicaManager::Open(mo));
   std::set<std::string> ids;
   for (const TableInfo& info : catalog_->List()) {
     DDB_ASSIGN_OR_RETURN(tables_[info.name], OpenTable(data_dir_, info, /*create=*/false));
+    DDB_RETURN_IF_ERROR(StartReplica(*tables_[info.name]));
     ids.insert(info.id);
   }
   // Directories of tables the catalog no longer lists: a DeleteTable interrupted between its
@@ -130,11 +148,35 @@ Result<std::shared_ptr<Table>> Node::FindTable(const std::string& name) {
   return it->second;
 }
 
+Status Node::StartReplica(const Table& table) {
+  replication::GroupId group = TableGroup(table.info.id);
+  DDB_RETURN_IF_ERROR(replicas_->AddGroup(group, {options_.id},
+                                          std::make_shared<PartitionMachine>(table.store)));
+  // The only member: no one to wait for, lead at once.
+  replicas_->Campaign(group);
+  return Status::OK();
+}
+
+Status Node::Replicate(const Table& table, const storage::WriteCommand& command) {
+  auto done = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = done->get_future();
+  replicas_->Propose(TableGroup(table.info.id), command.Encode(),
+                     [done](Status s) { done->set_value(std::move(s)); });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return Status(Code::kServiceUnavailable, "the write did not replicate within 10 s");
+  }
+  return result.get();
+}
+
 Result<std::shared_ptr<Table>> Node::CreateTable(const TableInfo& info,
                                                  const std::function<Status()>& commit) {
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, OpenTable(data_dir_, info, /*create=*/true));
   if (Status s = commit(); !s.ok()) {
     table->storage->deleted = true;  // the files go with `table`
+    return s;
+  }
+  if (Status s = StartReplica(*table); !s.ok()) {
+    spdlog::error("table {}: starting its replica failed: {}", info.name, s.ToString());
     return s;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -152,11 +194,18 @@ void Node::UpdateTableInfo(const TableInfo& info) {
 }
 
 void Node::DropTable(const std::string& name, const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = tables_.find(name);
-  if (it == tables_.end() || it->second->info.id != id) return;
-  it->second->storage->deleted = true;
-  tables_.erase(it);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tables_.find(name);
+    if (it == tables_.end() || it->second->info.id != id) return;
+    it->second->storage->deleted = true;
+    tables_.erase(it);
+  }
+  // After this, nothing applies to the table's store any more (requests still holding the
+  // table get ResourceNotFound from the manager for their writes).
+  if (Status s = replicas_->RemoveGroup(TableGroup(id)); !s.ok()) {
+    spdlog::error("table {}: removing its replica failed: {}", name, s.ToString());
+  }
 }
 
 std::mutex& Node::KeyLock(const std::string& table_id, std::string_view item_key) {
@@ -167,6 +216,10 @@ std::mutex& Node::KeyLock(const std::string& table_id, std::string_view item_key
 proto::ResponseEnvelope Node::Handle(const proto::RequestEnvelope& request) {
   proto::ResponseEnvelope response;
   response.id = request.id;
+  if (request.operation == replication::kRaftOperation) {
+    replicas_->Receive(request.body);  // one-way: the empty response is discarded
+    return response;
+  }
   auto it = Handlers().find(request.operation);
   if (it == Handlers().end()) {
     response.status = Status(Code::kUnknownOperation, "Unknown operation: " + request.operation);

@@ -1,8 +1,10 @@
 // Node: one ddb storage node. Owns the data directory, the catalog of tables and the
 // partition stores, and answers requests (DynamoDB operations) through its handlers.
 //
-// For now each table has one partition on this node; the replication issue turns partitions
-// into Raft groups spread over the cluster.
+// Each table has one partition, a Raft group (libddb/replication) whose replica here applies
+// replicated write commands to the partition's store. For now every group has this node as its
+// only member and the catalog is local: spreading groups and the catalog over the cluster is
+// the next step of the replication issue.
 //
 // Thread-safety: Handle() may be called from many threads at once.
 #pragma once
@@ -19,7 +21,9 @@
 #include "libddb/node/catalog.h"
 #include "libddb/node/request.h"
 #include "libddb/proto/codec.h"
+#include "libddb/replication/replica_manager.h"
 #include "libddb/storage/partition_store.h"
+#include "libddb/storage/write_command.h"
 
 namespace ddb::node {
 
@@ -46,10 +50,20 @@ struct Reply {
   std::string error_item;  // see proto::ResponseEnvelope::error_item
 };
 
+struct NodeOptions {
+  raft::NodeId id = 1;
+  std::map<raft::NodeId, std::string> addresses;  // every node's ZeroMQ address
+  int tick_ms = 50;
+};
+
+// The Raft group of a table's (single) partition.
+replication::GroupId TableGroup(const std::string& table_id);
+
 class Node {
  public:
   // Opens (creating) the data directory. Fails if another process holds it.
-  static Result<std::unique_ptr<Node>> Open(const std::string& data_dir);
+  static Result<std::unique_ptr<Node>> Open(const std::string& data_dir,
+                                            const NodeOptions& options = {});
   ~Node();
 
   proto::ResponseEnvelope Handle(const proto::RequestEnvelope& request);
@@ -72,15 +86,25 @@ class Node {
   std::mutex& ddl_mutex() { return ddl_mu_; }
   // Serializes read-modify-write sequences on one item (striped by key hash).
   std::mutex& KeyLock(const std::string& table_id, std::string_view item_key);
+  // Replicates `command` through the table's group and returns once it is committed and
+  // applied to the table's store here. ServiceUnavailable (retryable) if this replica cannot
+  // lead the write now or it did not complete in time.
+  Status Replicate(const Table& table, const storage::WriteCommand& command);
+  replication::ReplicaManager& replicas() { return *replicas_; }
 
  private:
-  Node(std::string data_dir, int lock_fd) : data_dir_(std::move(data_dir)), lock_fd_(lock_fd) {}
+  Node(std::string data_dir, int lock_fd, NodeOptions options)
+      : data_dir_(std::move(data_dir)), lock_fd_(lock_fd), options_(std::move(options)) {}
   Status Load();
+  // Starts the replica of the table's group on this node.
+  Status StartReplica(const Table& table);
 
   // Fixed at construction.
   const std::string data_dir_;
   const int lock_fd_;
+  const NodeOptions options_;
   std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<replication::ReplicaManager> replicas_;
 
   std::mutex ddl_mu_;
   std::mutex mu_;

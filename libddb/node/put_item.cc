@@ -23,10 +23,10 @@ Result<std::string> PutItem(Node& node, const Request& request, Reply* reply) {
   DDB_RETURN_IF_ERROR(CheckWriteCondition(params, old, reply));
   const size_t new_size = ItemSize(*item);
   const size_t old_size = old.has_value() ? ItemSize(*old) : 0;
-  storage::StoreBatch batch;
+  storage::WriteCommand batch;
   batch.Put(key, *item);
   batch.AddStats(old.has_value() ? 0 : 1, static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size));
-  DDB_RETURN_IF_ERROR(table->store->Write(&batch));
+  DDB_RETURN_IF_ERROR(node.Replicate(*table, batch));
   return SingleWriteResponse(params, old, table_name, WriteUnits(std::max(new_size, old_size)));
 }
 

@@ -82,10 +82,10 @@ Result<std::string> UpdateItem(Node& node, const Request& request, Reply* reply)
   const size_t new_size = ItemSize(updated);
   if (write) {
     DDB_RETURN_IF_ERROR(ValidateItem(updated, SizeCheck::kUpdate));
-    storage::StoreBatch batch;
+    storage::WriteCommand batch;
     batch.Put(key, updated);
     batch.AddStats(old.has_value() ? 0 : 1, static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size));
-    DDB_RETURN_IF_ERROR(table->store->Write(&batch));
+    DDB_RETURN_IF_ERROR(node.Replicate(*table, batch));
   }
 
   std::optional<Item> attributes;

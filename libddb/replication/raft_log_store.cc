@@ -147,7 +147,7 @@ void RaftLogStore::DeleteEntries(leveldb::WriteBatch* wb, GroupId group, raft::I
   }
 }
 
-Status RaftLogStore::Write(const Batch& batch) {
+Status RaftLogStore::Write(const Batch& batch, bool sync) {
   std::lock_guard<std::mutex> lock(write_mu_);
   leveldb::WriteBatch wb;
   std::map<GroupId, raft::Index> new_last;
@@ -175,7 +175,7 @@ Status RaftLogStore::Write(const Batch& batch) {
     new_last[op.group] = last;
   }
   leveldb::WriteOptions wo;
-  wo.sync = sync_;
+  wo.sync = sync_ && sync;
   leveldb::Status s = db_->Write(wo, &wb);
   if (!s.ok()) {
     last_index_.clear();  // unknown now: reread from disk

@@ -65,8 +65,9 @@ class RaftLogStore {
   RaftLogStore(const RaftLogStore&) = delete;
   RaftLogStore& operator=(const RaftLogStore&) = delete;
 
-  // Applies `batch` atomically; durable (synced) when it returns OK.
-  Status Write(const Batch& batch);
+  // Applies `batch` atomically; durable (synced) when it returns OK, unless `sync` is false:
+  // for a batch whose loss a restart tolerates (only commit indexes moved, or compactions).
+  Status Write(const Batch& batch, bool sync = true);
 
   // Everything persisted for `group`, to restart its replica (Storage::applied is left at the
   // snapshot index: the partition store knows the real applied index). A group never written

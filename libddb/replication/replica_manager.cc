@@ -103,6 +103,7 @@ Status ReplicaManager::AddGroup(GroupId group, std::vector<raft::NodeId> initial
     config.election_ticks = options_.election_ticks;
     config.seed = options_.seed ^ (group * 0x9E3779B97F4A7C15ULL);
     Group g;
+    g.persisted = storage.hard_state;
     g.raft = std::make_unique<raft::Raft>(config, storage);
     g.sm = std::move(sm);
     groups_.emplace(group, std::move(g));
@@ -189,6 +190,13 @@ Status ReplicaManager::TransferLeadership(GroupId group, raft::NodeId to) {
   return f.get();
 }
 
+void ReplicaManager::Campaign(GroupId group) {
+  Post([this, group] {
+    auto it = groups_.find(group);
+    if (it != groups_.end()) it->second.raft->Campaign();
+  });
+}
+
 Status ReplicaManager::ProposeConfChange(GroupId group, const raft::ConfChange& change) {
   auto result = std::make_shared<std::promise<Status>>();
   std::future<Status> f = result->get_future();
@@ -233,11 +241,12 @@ void ReplicaManager::Run() {
   using Clock = std::chrono::steady_clock;
   const auto tick = std::chrono::milliseconds(options_.tick_ms);
   auto next_tick = Clock::now() + tick;
+  bool more = false;  // a group has a Ready already (e.g. commits found by the last Advance)
   for (;;) {
     std::vector<std::function<void()>> work;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, next_tick, [&] { return stopping_ || !inbox_.empty(); });
+      if (!more) cv_.wait_until(lock, next_tick, [&] { return stopping_ || !inbox_.empty(); });
       if (stopping_) return;
       work.swap(inbox_);
     }
@@ -250,12 +259,15 @@ void ReplicaManager::Run() {
     }
     ProcessReadys();
     PublishStatus();
+    more = false;
+    for (auto& [id, g] : groups_) more = more || g.raft->HasReady();
   }
 }
 
 void ReplicaManager::ProcessReadys() {
   RaftLogStore::Batch batch = std::move(pending_compactions_);
   pending_compactions_ = RaftLogStore::Batch();
+  bool sync = false;
   std::vector<std::pair<GroupId, raft::Ready>> readys;
   for (auto& [id, g] : groups_) {
     if (!g.raft->HasReady()) continue;
@@ -265,12 +277,21 @@ void ReplicaManager::ProcessReadys() {
       DDB_CHECK_MSG(s.ok(), "group %llu: installing a snapshot failed: %s",
                     static_cast<unsigned long long>(id), s.ToString().c_str());
     }
+    // Entries, snapshots, terms and votes are promises to others and must be on disk before
+    // any message leaves; a commit index alone is not (the leader tells it again).
+    if (rd.snapshot || !rd.entries.empty()) sync = true;
+    if (rd.hard_state) {
+      if (rd.hard_state->term != g.persisted.term || rd.hard_state->vote != g.persisted.vote) {
+        sync = true;
+      }
+      g.persisted = *rd.hard_state;
+    }
     batch.Add(id, rd);
     readys.emplace_back(id, std::move(rd));
   }
   if (readys.empty() && batch.empty()) return;
   if (!batch.empty()) {
-    Status s = log_->Write(batch);
+    Status s = log_->Write(batch, sync);
     // A node that cannot persist its log must not acknowledge anything: stop loudly.
     DDB_CHECK_MSG(s.ok(), "raft log write failed: %s", s.ToString().c_str());
   }

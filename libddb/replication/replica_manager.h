@@ -87,6 +87,8 @@ class ReplicaManager {
   // when the call arrived. ServiceUnavailable otherwise.
   void ReadBarrier(GroupId group, Done done);
   Status TransferLeadership(GroupId group, raft::NodeId to);
+  // Starts an election for `group` now (a group whose only voter is this node leads at once).
+  void Campaign(GroupId group);
   Status ProposeConfChange(GroupId group, const raft::ConfChange& change);
 
   // A Raft batch from a peer (the body of a "Raft" request).
@@ -107,6 +109,7 @@ class ReplicaManager {
     std::shared_ptr<StateMachine> sm;
     std::multimap<raft::Index, Waiter> proposals;  // by index
     std::multimap<raft::Index, Done> reads;        // by read index
+    raft::HardState persisted;                     // the last hard state written
   };
 
   explicit ReplicaManager(const ManagerOptions& options);
