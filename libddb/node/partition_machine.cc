@@ -10,6 +10,18 @@ Status PartitionMachine::Apply(const raft::Entry& entry) {
   return store_->Apply(command, entry.index, /*sync=*/false);
 }
 
+Status PartitionMachine::ApplyAll(const std::vector<raft::Entry>& entries) {
+  if (entries.empty()) return Status::OK();
+  storage::WriteCommand all;
+  for (const raft::Entry& e : entries) {
+    if (e.type != raft::EntryType::kNormal || e.data.empty()) continue;
+    DDB_ASSIGN_OR_RETURN(storage::WriteCommand c, storage::WriteCommand::Decode(e.data));
+    for (auto& m : c.mutations) all.mutations.push_back(std::move(m));
+    all.AddStats(c.item_delta, c.byte_delta);
+  }
+  return store_->Apply(all, entries.back().index, /*sync=*/false);
+}
+
 Status PartitionMachine::Restore(const raft::SnapshotMeta& meta, const std::string& data) {
   if (data.empty()) {
     // The empty snapshot a new group starts from.

@@ -21,6 +21,8 @@ class PartitionMachine : public replication::StateMachine {
 
   raft::Index AppliedIndex() override { return store_->applied_index(); }
   Status Apply(const raft::Entry& entry) override;
+  // One LevelDB write for all the entries.
+  Status ApplyAll(const std::vector<raft::Entry>& entries) override;
   Status Sync() override { return store_->Sync(); }
   Result<std::string> Snapshot() override { return store_->Snapshot(); }
   Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override;

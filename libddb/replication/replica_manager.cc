@@ -327,12 +327,18 @@ void ReplicaManager::ProcessReadys() {
 }
 
 void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
+  std::vector<raft::Entry> fresh;
   for (const raft::Entry& e : rd.committed) {
-    if (e.index <= g.sm->AppliedIndex()) continue;
-    Status s = g.sm->Apply(e);
-    DDB_CHECK_MSG(s.ok(), "group %llu: applying entry %llu failed: %s",
-                  static_cast<unsigned long long>(id), static_cast<unsigned long long>(e.index),
-                  s.ToString().c_str());
+    if (e.index > g.sm->AppliedIndex()) fresh.push_back(e);
+  }
+  if (!fresh.empty()) {
+    Status s = g.sm->ApplyAll(fresh);
+    DDB_CHECK_MSG(s.ok(), "group %llu: applying entries %llu to %llu failed: %s",
+                  static_cast<unsigned long long>(id),
+                  static_cast<unsigned long long>(fresh.front().index),
+                  static_cast<unsigned long long>(fresh.back().index), s.ToString().c_str());
+  }
+  for (const raft::Entry& e : fresh) {
     auto [begin, end] = g.proposals.equal_range(e.index);
     for (auto it = begin; it != end; ++it) {
       it->second.done(it->second.term == e.term

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "libddb/core/result.h"
 #include "libddb/raft/types.h"
@@ -21,6 +22,12 @@ class StateMachine {
   // synced: the Raft log holds the entry until Sync() says the data has it durably. An error
   // is fatal: a replica cannot skip a committed entry.
   virtual Status Apply(const raft::Entry& entry) = 0;
+  // Applies consecutive committed entries (the first is AppliedIndex() + 1), as one write if
+  // the machine can; the default applies them one by one.
+  virtual Status ApplyAll(const std::vector<raft::Entry>& entries) {
+    for (const raft::Entry& e : entries) DDB_RETURN_IF_ERROR(Apply(e));
+    return Status::OK();
+  }
   // Makes everything applied durable; the log may then be compacted up to AppliedIndex().
   virtual Status Sync() = 0;
   // The applied state, for a follower that needs a snapshot.
