@@ -39,6 +39,7 @@
 #include "tests/raft/linearizability.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <tuple>
@@ -48,8 +49,8 @@
 namespace ddb::sim {
 namespace {
 
-constexpr int32_t kAbsent = 0;  // register states
-constexpr int32_t kOpaque = 1;  // any value no operation reads or expects
+constexpr int32_t kAbsent = 0;         // register states
+constexpr int32_t kOpaque = 1;         // any value no operation reads or expects
 constexpr size_t kTailOps = 8;         // linearized operations shown before a violation
 constexpr size_t kMaxCandidates = 16;  // candidates shown at a violation
 constexpr size_t kMaxListedOps = 32;   // a key's whole history is listed if it is this short
@@ -61,24 +62,17 @@ uint64_t Mix(uint64_t x) {  // the splitmix64 finalizer
   return x ^ (x >> 31);
 }
 
-// Quotes a value for a message: printable ASCII as is, the rest escaped, long values cut.
+// Quotes a value for a message: printable ASCII as is, the rest (and quotes, backslashes) as
+// \xNN, long values cut.
 std::string Quote(const std::optional<std::string>& value) {
   constexpr size_t kMaxBytes = 48;
   if (!value.has_value()) return "absent";
   std::string out = "\"";
   for (size_t i = 0; i < value->size() && i < kMaxBytes; ++i) {
     const unsigned char c = static_cast<unsigned char>((*value)[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
+    char escaped[8];
+    std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
+    out += c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? std::string(1, c) : escaped;
   }
   out += '"';
   if (value->size() > kMaxBytes) out += "...(" + std::to_string(value->size()) + " bytes)";
@@ -252,7 +246,7 @@ class KeySearch {
   size_t best_depth_ = SIZE_MAX;
   std::vector<int32_t> best_tail_, best_candidates_;
   int32_t best_blocker_ = -1;
-  int32_t best_state_ = kAbsent;
+  std::string best_value_;  // the register's value there
 };
 
 KeySearch::KeySearch(std::vector<KeyOp> ops, uint64_t max_states)
@@ -452,10 +446,16 @@ CheckResult::Outcome KeySearch::Run() {
 void KeySearch::RecordIfDeepest() {
   if (best_depth_ != SIZE_MAX && stack_.size() <= best_depth_) return;
   best_depth_ = stack_.size();
-  best_state_ = state_;
   best_tail_.clear();
   for (size_t i = stack_.size() - std::min(stack_.size(), kTailOps); i < stack_.size(); ++i) {
     best_tail_.push_back(stack_[i].op);
+  }
+  best_value_ = "absent";
+  for (size_t i = stack_.size(); i-- > 0;) {  // the last write sets the value
+    const KeyOp& op = ops_[stack_[i].op];
+    if (op.known && NeverWrites(op)) continue;
+    if (op.src->kind != OpKind::kDelete) best_value_ = Quote(op.src->value);
+    break;
   }
   best_candidates_.clear();
   int32_t node = next_[head_];
@@ -469,12 +469,10 @@ std::string KeySearch::Explain() const {
                     "linearizable prefix found has " + std::to_string(best_depth_) + " operations";
   out += best_tail_.empty() ? ".\n" : best_depth_ > best_tail_.size() ? ", ending:\n" : ":\n";
   for (int32_t op : best_tail_) out += line(op);
-  std::string state = best_state_ == kAbsent ? "absent" : "a value no operation reads or expects";
-  for (const KeyOp& op : ops_) {  // some put or cas wrote the value
-    if (best_state_ > kOpaque && op.value == best_state_) state = Quote(op.src->value);
-  }
-  out += "  The register then holds " + state + ", and none of these can come next";
-  out += best_blocker_ < 0 ? ":\n" : " (one must: the last returned before the others' calls):\n";
+  out += "  The register then holds " + best_value_ + ", and none of these can come next";
+  out += best_blocker_ < 0 ? ":\n"
+                           : ", yet one must (the last returned before any other "
+                             "pending operation was called):\n";
   size_t shown = 0;
   for (int32_t op : best_candidates_) {
     if (op == best_blocker_) continue;
@@ -491,33 +489,6 @@ std::string KeySearch::Explain() const {
   }
   return out;
 }
-
-// Interns the values of one key: absent is kAbsent, each value that some operation reads (a
-// known get) or expects (a cas) a distinct id, and every other value kOpaque. The register's
-// behaviour cannot tell apart values nothing compares it with, so merging them is exact, and
-// makes the states after writes of such values equal.
-class Interner {
- public:
-  explicit Interner(const std::vector<const Operation*>& ops) {
-    for (const Operation* op : ops) {
-      if (op->kind == OpKind::kGet && op->ret != kUnknownReturn && op->output) {
-        ids_.emplace(*op->output, static_cast<int32_t>(ids_.size()) + kOpaque + 1);
-      }
-      if (op->kind == OpKind::kCas && op->expected) {
-        ids_.emplace(*op->expected, static_cast<int32_t>(ids_.size()) + kOpaque + 1);
-      }
-    }
-  }
-
-  int32_t Intern(const std::optional<std::string>& value) const {
-    if (!value.has_value()) return kAbsent;
-    auto it = ids_.find(*value);
-    return it == ids_.end() ? kOpaque : it->second;
-  }
-
- private:
-  std::unordered_map<std::string_view, int32_t> ids_;  // views into the history
-};
 
 }  // namespace
 
@@ -536,7 +507,10 @@ std::string DescribeOperation(const Operation& op) {
       break;
     case OpKind::kCas:
       out += "cas(" + Quote(op.key) + ", expected=" + Quote(op.expected) +
-             ", new=" + Quote(op.value) + ") -> " + (!known ? "?" : op.ok ? "ok" : "failed");
+             ", new=" + Quote(op.value) + ") -> " +
+             (!known  ? "?"
+              : op.ok ? "ok"
+                      : "failed");
       break;
   }
   out += " [call " + std::to_string(op.call) + ", ret " +
@@ -554,50 +528,51 @@ CheckResult CheckLinearizable(const std::vector<Operation>& history, uint64_t ma
     by_key[it->second].push_back(&op);
   }
 
-  CheckResult timed_out;
-  bool any_timed_out = false;
+  CheckResult result;  // kLinearizable until a key times out
   for (std::vector<const Operation*>& key_ops : by_key) {
     std::stable_sort(key_ops.begin(), key_ops.end(),
                      [](const Operation* a, const Operation* b) { return a->call < b->call; });
-    const Interner interner(key_ops);
-    std::vector<KeyOp> ops;
-    ops.reserve(key_ops.size());
-    for (const Operation* src : key_ops) {
-      KeyOp op;
-      op.src = src;
-      op.known = src->ret != kUnknownReturn;
-      if (src->kind == OpKind::kPut || src->kind == OpKind::kCas) {
-        op.value = interner.Intern(src->value);
+    // Values some operation reads (a known get) or expects (a cas) get distinct ids; all others
+    // are kOpaque: the register cannot tell them apart (reduction 5).
+    std::unordered_map<std::string_view, int32_t> ids;  // views into the history
+    for (const Operation* op : key_ops) {
+      const bool reads = op->kind == OpKind::kGet && op->ret != kUnknownReturn && op->output;
+      if (reads) ids.emplace(*op->output, static_cast<int32_t>(ids.size()) + kOpaque + 1);
+      if (op->kind == OpKind::kCas && op->expected) {
+        ids.emplace(*op->expected, static_cast<int32_t>(ids.size()) + kOpaque + 1);
       }
-      if (src->kind == OpKind::kCas) op.expected = interner.Intern(src->expected);
-      if (src->kind == OpKind::kGet) op.output = interner.Intern(src->output);
+    }
+    auto intern = [&ids](const std::optional<std::string>& value) {
+      if (!value.has_value()) return kAbsent;
+      auto it = ids.find(*value);
+      return it == ids.end() ? kOpaque : it->second;
+    };
+    std::vector<KeyOp> ops;
+    for (const Operation* src : key_ops) {
+      KeyOp op{src, src->ret != kUnknownReturn, kAbsent, kAbsent, kAbsent};
+      if (src->kind == OpKind::kPut || src->kind == OpKind::kCas) op.value = intern(src->value);
+      if (src->kind == OpKind::kCas) op.expected = intern(src->expected);
+      if (src->kind == OpKind::kGet) op.output = intern(src->output);
       // An unknown get, or an unknown cas writing what it expects, changes nothing.
-      const bool no_effect = src->kind == OpKind::kGet ||
-                             (src->kind == OpKind::kCas && op.value == op.expected);
+      const bool no_effect =
+          src->kind == OpKind::kGet || (src->kind == OpKind::kCas && op.value == op.expected);
       if (op.known || !no_effect) ops.push_back(op);
     }
     const std::string& key = key_ops.front()->key;
     const size_t relevant = ops.size();
     KeySearch search(std::move(ops), max_states);
-    switch (search.Run()) {
-      case CheckResult::kLinearizable:
-        break;
-      case CheckResult::kNotLinearizable:
-        return {CheckResult::kNotLinearizable, key,
-                "key " + Quote(key) + " is not linearizable: " + search.Explain()};
-      case CheckResult::kTimedOut:
-        if (!any_timed_out) {
-          any_timed_out = true;
-          timed_out = {CheckResult::kTimedOut, key,
-                       "key " + Quote(key) + ": the search exceeded max_states=" +
-                           std::to_string(max_states) + " on " + std::to_string(relevant) +
-                           " relevant operations (of " + std::to_string(key_ops.size()) + ")"};
-        }
-        break;
+    const CheckResult::Outcome outcome = search.Run();
+    if (outcome == CheckResult::kNotLinearizable) {
+      return {outcome, key, "key " + Quote(key) + " is not linearizable: " + search.Explain()};
+    }
+    if (outcome == CheckResult::kTimedOut && result.outcome == CheckResult::kLinearizable) {
+      result = {outcome, key,
+                "key " + Quote(key) + ": the search exceeded max_states=" +
+                    std::to_string(max_states) + " on " + std::to_string(relevant) +
+                    " relevant operations (of " + std::to_string(key_ops.size()) + ")"};
     }
   }
-  if (any_timed_out) return timed_out;
-  return {CheckResult::kLinearizable, "", ""};
+  return result;
 }
 
 }  // namespace ddb::sim

@@ -106,10 +106,11 @@ TEST(LinearizabilityTest, ConcurrentReadsSeeEitherValue) {
 
 // A cas succeeds exactly when the key holds the expected value (absent included).
 TEST(LinearizabilityTest, CasSuccessAndFailure) {
-  ExpectVerdict({Put(1, 0, 1, "a"), Cas(1, 2, 3, "a", "b", true), Cas(2, 4, 5, "a", "c", false),
-                 Get(1, 6, 7, "b"), Cas(2, 8, 9, nullopt, "x", false), Cas(1, 10, 11, "b", nullopt,
-                 true), Cas(2, 12, 13, nullopt, "d", true), Get(3, 14, 15, "d")},
-                CheckResult::kLinearizable);
+  ExpectVerdict(
+      {Put(1, 0, 1, "a"), Cas(1, 2, 3, "a", "b", true), Cas(2, 4, 5, "a", "c", false),
+       Get(1, 6, 7, "b"), Cas(2, 8, 9, nullopt, "x", false), Cas(1, 10, 11, "b", nullopt, true),
+       Cas(2, 12, 13, nullopt, "d", true), Get(3, 14, 15, "d")},
+      CheckResult::kLinearizable);
 }
 
 // Of two concurrent cas from the same expected value, one wins and the other fails.
@@ -141,12 +142,12 @@ TEST(LinearizabilityTest, UnknownPutNeverObserved) {
 
 // An unknown cas may or may not apply, and its (meaningless) outputs are ignored.
 TEST(LinearizabilityTest, UnknownCasEitherWay) {
-  ExpectVerdict({Put(1, 0, 10, "a"), Cas(2, 20, kUnknownReturn, "a", "b", false),
-                 Get(1, 30, 40, "b")},
-                CheckResult::kLinearizable);
-  ExpectVerdict({Put(1, 0, 10, "a"), Cas(2, 20, kUnknownReturn, "a", "b", true),
-                 Get(1, 30, 40, "a")},
-                CheckResult::kLinearizable);
+  ExpectVerdict(
+      {Put(1, 0, 10, "a"), Cas(2, 20, kUnknownReturn, "a", "b", false), Get(1, 30, 40, "b")},
+      CheckResult::kLinearizable);
+  ExpectVerdict(
+      {Put(1, 0, 10, "a"), Cas(2, 20, kUnknownReturn, "a", "b", true), Get(1, 30, 40, "a")},
+      CheckResult::kLinearizable);
 }
 
 // Documents the tie rule: an op returning at t and one called at t overlap, so either order is
@@ -184,8 +185,9 @@ TEST(LinearizabilityTest, TwoCasFromSameExpectedBothSucceed) {
 
 // Once a read has returned the new value, a later read cannot return the old one.
 TEST(LinearizabilityTest, NewValueThenOldValue) {
-  ExpectVerdict({Put(1, 0, 10, "a"), Put(2, 20, 100, "b"), Get(3, 30, 40, "b"), Get(4, 50, 60, "a")},
-                CheckResult::kNotLinearizable);
+  ExpectVerdict(
+      {Put(1, 0, 10, "a"), Put(2, 20, 100, "b"), Get(3, 30, 40, "b"), Get(4, 50, 60, "a")},
+      CheckResult::kNotLinearizable);
 }
 
 // A cas that fails while the key holds its expected value, with nothing concurrent, is wrong.
@@ -219,11 +221,11 @@ TEST(LinearizabilityTest, ExplanationNamesKeyAndOperations) {
 // Each key is its own register: interleaved histories that are linearizable per key pass, even
 // though they would not be as one register.
 TEST(LinearizabilityTest, KeysAreIndependent) {
-  ExpectVerdict({Put(1, 0, 10, "a", "x"), Put(2, 0, 10, "b", "y"), Get(3, 20, 30, "a", "x"),
-                 Get(3, 20, 30, "b", "y"), Get(4, 40, 50, nullopt, "z"),
-                 Cas(1, 60, 70, "a", "c", true, "x"), Cas(2, 60, 70, "a", "c", false, "y"),
-                 Get(4, 80, 90, "c", "x"), Get(4, 80, 90, "b", "y")},
-                CheckResult::kLinearizable);
+  ExpectVerdict(
+      {Put(1, 0, 10, "a", "x"), Put(2, 0, 10, "b", "y"), Get(3, 20, 30, "a", "x"),
+       Get(3, 20, 30, "b", "y"), Get(4, 40, 50, nullopt, "z"), Cas(1, 60, 70, "a", "c", true, "x"),
+       Cas(2, 60, 70, "a", "c", false, "y"), Get(4, 80, 90, "c", "x"), Get(4, 80, 90, "b", "y")},
+      CheckResult::kLinearizable);
 }
 
 // --- Generated histories ---
@@ -254,8 +256,10 @@ std::vector<Operation> Generate(std::mt19937_64& rng, const GenOptions& opt) {
     op.client = static_cast<int>(uniform(0, opt.clients - 1));
     op.key = "key" + std::to_string(uniform(0, opt.keys - 1));
     const int64_t roll = uniform(0, 99);
-    op.kind = roll < 40 ? OpKind::kGet : roll < 65 ? OpKind::kPut : roll < 70 ? OpKind::kDelete
-                                                                               : OpKind::kCas;
+    op.kind = roll < 40   ? OpKind::kGet
+              : roll < 65 ? OpKind::kPut
+              : roll < 70 ? OpKind::kDelete
+                          : OpKind::kCas;
     if (op.kind == OpKind::kPut || (op.kind == OpKind::kCas && !chance(0.1))) {
       op.value = "v" + std::to_string(i);
     }
@@ -335,8 +339,8 @@ TEST(LinearizabilityTest, GeneratedHistoriesAndMutations) {
     opt.keys = std::uniform_int_distribution<int>(1, 3)(rng);
     const std::vector<Operation> history = Generate(rng, opt);
     const CheckResult result = CheckLinearizable(history);
-    ASSERT_EQ(result.outcome, CheckResult::kLinearizable)
-        << result.explanation << "history:\n" << Describe(history);
+    ASSERT_EQ(result.outcome, CheckResult::kLinearizable) << result.explanation << "history:\n"
+                                                          << Describe(history);
 
     // Which values did completed reads observe?
     std::map<std::string, int> observed;
@@ -360,7 +364,8 @@ TEST(LinearizabilityTest, GeneratedHistoriesAndMutations) {
       ++mutations;
       const CheckResult bad = CheckLinearizable(mutated);
       ASSERT_EQ(bad.outcome, CheckResult::kNotLinearizable)
-          << "mutated " << DescribeOperation(mutated[i]) << "\nhistory:\n" << Describe(mutated);
+          << "mutated " << DescribeOperation(mutated[i]) << "\nhistory:\n"
+          << Describe(mutated);
       ASSERT_EQ(bad.key, op.key);
     }
   }
@@ -375,7 +380,8 @@ bool BruteForce(const std::vector<Operation>& ops, std::vector<bool>& done, cons
   for (size_t i = 0; i < ops.size(); ++i) {
     if (done[i]) continue;
     bool can_go = true;  // nothing pending returned strictly before i was called
-    for (size_t j = 0; j < ops.size(); ++j) can_go &= done[j] || j == i || ops[j].ret >= ops[i].call;
+    for (size_t j = 0; j < ops.size(); ++j)
+      can_go &= done[j] || j == i || ops[j].ret >= ops[i].call;
     if (!can_go) continue;
     const Operation& op = ops[i];
     std::vector<Value> next_states;
@@ -451,7 +457,9 @@ TEST(LinearizabilityTest, AgreesWithBruteForce) {
     ++verdicts[want];
     const CheckResult got = CheckLinearizable(ops);
     ASSERT_EQ(got.outcome, want ? CheckResult::kLinearizable : CheckResult::kNotLinearizable)
-        << "iteration " << iteration << "\n" << got.explanation << "history:\n" << Describe(ops);
+        << "iteration " << iteration << "\n"
+        << got.explanation << "history:\n"
+        << Describe(ops);
   }
   EXPECT_GT(verdicts[0], 1000);
   EXPECT_GT(verdicts[1], 1000);
