@@ -194,11 +194,13 @@ void Node::UpdateTableInfo(const TableInfo& info) {
 }
 
 void Node::DropTable(const std::string& name, const std::string& id) {
+  std::shared_ptr<Table> doomed;  // keeps the store open until its replica is gone
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = tables_.find(name);
     if (it == tables_.end() || it->second->info.id != id) return;
     it->second->storage->deleted = true;
+    doomed = it->second;
     tables_.erase(it);
   }
   // After this, nothing applies to the table's store any more (requests still holding the

@@ -24,8 +24,10 @@ Status PartitionMachine::ApplyAll(const std::vector<raft::Entry>& entries) {
 
 Status PartitionMachine::Restore(const raft::SnapshotMeta& meta, const std::string& data) {
   if (data.empty()) {
-    // The empty snapshot a new group starts from.
-    return store_->Restore(meta.index, storage::PartitionStore::EmptySnapshot());
+    // The empty snapshot a new group starts from: the group begins with whatever the store
+    // holds (nothing, for a new table; a store written before it was replicated keeps its
+    // items).
+    return store_->Apply(storage::WriteCommand(), meta.index, /*sync=*/true);
   }
   return store_->Restore(meta.index, data);
 }

@@ -314,13 +314,6 @@ Result<std::string> PartitionStore::Snapshot() const {
   return out;
 }
 
-std::string PartitionStore::EmptySnapshot() {
-  std::string out = "S1";
-  PutVarint64(&out, 0);
-  PutFixed32LE(&out, crc32c::Mask(crc32c::Value(out)));
-  return out;
-}
-
 Status PartitionStore::Restore(uint64_t index, std::string_view snapshot) {
   if (snapshot.size() < 6 || snapshot.substr(0, 2) != "S1") {
     return Status::Corruption("partition snapshot: bad header");

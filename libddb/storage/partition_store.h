@@ -120,8 +120,6 @@ class PartitionStore {
   // Replaces every item with a snapshot's, durably; the applied index becomes `index`.
   // Corruption (and nothing changed) if the snapshot is damaged.
   Status Restore(uint64_t index, std::string_view snapshot);
-  // The snapshot of a partition with no items.
-  static std::string EmptySnapshot();
 
   // Items with start <= key < end (an empty end: no upper bound), ascending or descending.
   std::unique_ptr<ItemIterator> NewIterator(std::string_view start, std::string_view end,

@@ -7,6 +7,7 @@
 #include "libddb/model/item_size.h"
 #include "libddb/model/key_codec.h"
 #include "tests/replication/loopback_cluster.h"
+#include "tests/test_util.h"
 
 namespace ddb::node {
 namespace {
@@ -72,6 +73,26 @@ TEST_F(PartitionMachineTest, ReplicatesAndCatchesUpFromSnapshot) {
   Start(lagging, 8);
   EXPECT_TRUE(LoopbackCluster::Eventually([&] { return HasAll(lagging, 40); }));
   EXPECT_EQ(stores_[lagging]->item_bytes(), stores_[leader]->item_bytes());
+}
+
+// A group starts from an empty snapshot at index 1; for a store that already holds items
+// (written before its table was replicated) that must not erase them.
+TEST(PartitionMachineBootstrapTest, EmptySnapshotKeepsExistingItems) {
+  auto dir = ::ddb::testing::FreshTestDir("ddb_partition_bootstrap");
+  storage::StoreOptions o;
+  o.TEST_no_sync = true;
+  auto store = storage::PartitionStore::Open(dir.string(), o);
+  ASSERT_TRUE(store.ok());
+  storage::WriteCommand c;
+  c.Put(Key(1), MakeItem(1));
+  ASSERT_TRUE((*store)->Apply(c, 0, false).ok());
+  PartitionMachine machine(store->get());
+  raft::SnapshotMeta meta{1, 1, {{1}, {}, {}}};
+  ASSERT_TRUE(machine.Restore(meta, "").ok());
+  EXPECT_EQ(machine.AppliedIndex(), 1u);
+  EXPECT_TRUE((*store)->Get(Key(1))->has_value());
+  store->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
