@@ -452,6 +452,12 @@ Status Raft::TransferLeadership(NodeId to) {
 
 void Raft::Campaign() {
   if (role_ == Role::kLeader) return;
+  // Not while a leader's lease may rest on this replica's acknowledgements: its own vote,
+  // given at once, could help elect a second leader inside that lease. A sole voter has no
+  // one to wait for.
+  const bool sole_voter = conf_.voters_outgoing.empty() && conf_.voters.size() == 1 &&
+                          conf_.voters[0] == id_;
+  if (InLease() && !sole_voter) return;
   election_elapsed_ = 0;
   StartElection(false);
 }

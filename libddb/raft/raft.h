@@ -109,6 +109,8 @@ class Raft {
   // Hands leadership to `to` once its log is current. REQUIRES: leader.
   Status TransferLeadership(NodeId to);
   // Starts an election now, as if the election timeout had passed (tests, manual failover).
+  // Ignored while this replica heard from a leader within an election timeout, unless it is
+  // the group's only voter (lease safety: see raft.cc).
   void Campaign();
   // The transport could not deliver to `to`: probe it again instead of streaming.
   void ReportUnreachable(NodeId to);
