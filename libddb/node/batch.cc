@@ -221,7 +221,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
   }
   std::map<std::string, double> units;
   for (Write& w : writes) {
-    std::lock_guard<std::mutex> lock(node.KeyLock(w.table->info.id, w.key));
+    KeyLatches::Hold hold = node.LockKey(w.table->info.id, w.key);
     DDB_ASSIGN_OR_RETURN(std::optional<Item> old, w.table->store->Get(w.key));
     const size_t old_size = old.has_value() ? ItemSize(*old) : 0;
     const size_t new_size = w.item.has_value() ? ItemSize(*w.item) : 0;
@@ -233,7 +233,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
       batch.Delete(w.key);
       batch.AddStats(-1, -static_cast<int64_t>(old_size));
     }
-    DDB_RETURN_IF_ERROR(node.Replicate(*w.table, batch));
+    DDB_RETURN_IF_ERROR(node.Replicate(*w.table, batch, &hold));
     units[w.table->info.name] += WriteUnits(std::max(old_size, new_size));
   }
   std::string out = "{\"UnprocessedItems\":{}";

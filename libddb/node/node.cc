@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <optional>
 #include <cstring>
 #include <future>
 #include <filesystem>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
@@ -21,6 +24,8 @@
 namespace ddb::node {
 
 namespace {
+
+constexpr std::chrono::seconds kReplicateTimeout(10);
 
 using HandlerFn = Result<std::string> (*)(Node&, const Request&, Reply*);
 
@@ -128,6 +133,12 @@ Status Node::Load() {
     DDB_RETURN_IF_ERROR(StartReplica(*tables_[info.name]));
     ids.insert(info.id);
   }
+  // Nothing is served until every replica has applied its whole log: a store not closed
+  // cleanly applies again from its durable index, and then recounts its statistics.
+  for (const auto& [name, table] : tables_) {
+    DDB_RETURN_IF_ERROR(AwaitCaughtUp(TableGroup(table->info.id)).WithContext("table " + name));
+    DDB_RETURN_IF_ERROR(table->store->FinishRecovery().WithContext("table " + name));
+  }
   // Directories of tables the catalog no longer lists: a DeleteTable interrupted between its
   // catalog write and the removal of the files, or a CreateTable interrupted before its
   // catalog write.
@@ -157,15 +168,50 @@ Status Node::StartReplica(const Table& table) {
   return Status::OK();
 }
 
-Status Node::Replicate(const Table& table, const storage::WriteCommand& command) {
-  auto done = std::make_shared<std::promise<Status>>();
-  std::future<Status> result = done->get_future();
-  replicas_->Propose(TableGroup(table.info.id), command.Encode(),
-                     [done](Status s) { done->set_value(std::move(s)); });
-  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return Status(Code::kServiceUnavailable, "the write did not replicate within 10 s");
+Status Node::AwaitCaughtUp(replication::GroupId group) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    auto done = std::make_shared<std::promise<Status>>();
+    std::future<Status> result = done->get_future();
+    replicas_->ReadBarrier(group, [done](Status s) { done->set_value(std::move(s)); });
+    Status s = result.get();
+    if (s.ok() || s.code() != Code::kServiceUnavailable) return s;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return s.WithContext("catching up with the log took over 30 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return result.get();
+}
+
+Status Node::Replicate(const Table& table, const storage::WriteCommand& command,
+                       KeyLatches::Hold* hold) {
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<Status> result;   // GUARDED_BY(mu)
+    std::function<void()> release;  // GUARDED_BY(mu): set once the handler stopped waiting
+  };
+  auto pending = std::make_shared<Pending>();
+  replicas_->Propose(TableGroup(table.info.id), command.Encode(), [pending](Status s) {
+    std::function<void()> release;
+    {
+      std::lock_guard<std::mutex> lock(pending->mu);
+      pending->result = std::move(s);
+      release = std::move(pending->release);
+    }
+    pending->cv.notify_all();
+    if (release) release();
+  });
+  std::unique_lock<std::mutex> lock(pending->mu);
+  if (pending->cv.wait_for(lock, kReplicateTimeout, [&] { return pending->result.has_value(); })) {
+    return *pending->result;
+  }
+  // The entry may still commit: the item stays latched until the proposal completes.
+  pending->release = hold->Detach();
+  return Status(Code::kInternalServerError,
+                "the write did not complete within " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kReplicateTimeout).count()) +
+                    " s and may or may not have been applied; read the item to find out");
 }
 
 Result<std::shared_ptr<Table>> Node::CreateTable(const TableInfo& info,
@@ -210,9 +256,9 @@ void Node::DropTable(const std::string& name, const std::string& id) {
   }
 }
 
-std::mutex& Node::KeyLock(const std::string& table_id, std::string_view item_key) {
-  uint64_t h = XXH64(item_key.data(), item_key.size(), XXH64(table_id.data(), table_id.size(), 0));
-  return key_locks_[h % key_locks_.size()];
+KeyLatches::Hold Node::LockKey(const std::string& table_id, std::string_view item_key) {
+  return key_latches_.Acquire(
+      XXH64(item_key.data(), item_key.size(), XXH64(table_id.data(), table_id.size(), 0)));
 }
 
 proto::ResponseEnvelope Node::Handle(const proto::RequestEnvelope& request) {

@@ -19,6 +19,7 @@
 
 #include "libddb/core/result.h"
 #include "libddb/node/catalog.h"
+#include "libddb/node/key_latches.h"
 #include "libddb/node/request.h"
 #include "libddb/proto/codec.h"
 #include "libddb/replication/replica_manager.h"
@@ -84,12 +85,15 @@ class Node {
   // Held by CreateTable, DeleteTable and UpdateTable for their whole run, so that table
   // definitions change one at a time.
   std::mutex& ddl_mutex() { return ddl_mu_; }
-  // Serializes read-modify-write sequences on one item (striped by key hash).
-  std::mutex& KeyLock(const std::string& table_id, std::string_view item_key);
+  // Serializes read-modify-write sequences on one item until its write is applied (see
+  // key_latches.h).
+  KeyLatches::Hold LockKey(const std::string& table_id, std::string_view item_key);
   // Replicates `command` through the table's group and returns once it is committed and
-  // applied to the table's store here. ServiceUnavailable (retryable) if this replica cannot
-  // lead the write now or it did not complete in time.
-  Status Replicate(const Table& table, const storage::WriteCommand& command);
+  // applied to the table's store here. ServiceUnavailable (retryable, nothing written) if this
+  // replica cannot lead the write now; InternalServerError if it did not complete in time (the
+  // outcome is unknown: `hold` then stays held until the write completes or is superseded).
+  Status Replicate(const Table& table, const storage::WriteCommand& command,
+                   KeyLatches::Hold* hold);
   replication::ReplicaManager& replicas() { return *replicas_; }
 
  private:
@@ -98,6 +102,8 @@ class Node {
   Status Load();
   // Starts the replica of the table's group on this node.
   Status StartReplica(const Table& table);
+  // Returns once this node leads `group` and has applied everything committed.
+  Status AwaitCaughtUp(replication::GroupId group);
 
   // Fixed at construction.
   const std::string data_dir_;
@@ -109,7 +115,7 @@ class Node {
   std::mutex ddl_mu_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
-  std::array<std::mutex, 1024> key_locks_;
+  KeyLatches key_latches_;
 };
 
 }  // namespace ddb::node

@@ -27,7 +27,8 @@ Status PartitionMachine::Restore(const raft::SnapshotMeta& meta, const std::stri
     // The empty snapshot a new group starts from: the group begins with whatever the store
     // holds (nothing, for a new table; a store written before it was replicated keeps its
     // items).
-    return store_->Apply(storage::WriteCommand(), meta.index, /*sync=*/true);
+    DDB_RETURN_IF_ERROR(store_->Apply(storage::WriteCommand(), meta.index, /*sync=*/false));
+    return store_->Sync();
   }
   return store_->Restore(meta.index, data);
 }

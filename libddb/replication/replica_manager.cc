@@ -90,6 +90,16 @@ Status ReplicaManager::AddGroup(GroupId group, std::vector<raft::NodeId> initial
         }
       }
     }
+    // The log forgets entries only once the data holds them durably (MaybeCompact, snapshot
+    // sends) and a received snapshot is installed before the log records it, so data behind
+    // a compacted log is damage: refuse to serve from it.
+    if (storage.snapshot.index > 1 && sm->AppliedIndex() < storage.snapshot.index) {
+      result->set_value(Status::Corruption(
+          "group " + std::to_string(group) + ": the data is at index " +
+          std::to_string(sm->AppliedIndex()) + " but the log was compacted to " +
+          std::to_string(storage.snapshot.index)));
+      return;
+    }
     // The state machine's applied index; never behind the snapshot (a snapshot installed just
     // before a crash may be in the data but not yet in the log store, which replays then).
     storage.applied = std::max(storage.snapshot.index, sm->AppliedIndex());
@@ -250,13 +260,23 @@ void ReplicaManager::Run() {
       if (stopping_) return;
       work.swap(inbox_);
     }
-    for (auto& fn : work) fn();
+    // Ticks first: a lease is judged by the ticks the core has seen, so a loop that stalled
+    // (a slow fsync, a descheduled process) must catch its clock up before it answers a read
+    // barrier. Ticks missed beyond an election timeout change nothing more (every lease and
+    // election timer has run out by then) and are dropped.
     if (Clock::now() >= next_tick) {
-      for (auto& [id, g] : groups_) g.raft->Tick();
-      next_tick += tick;
-      if (next_tick < Clock::now()) next_tick = Clock::now() + tick;  // fell behind: skip
+      int due = 0;
+      while (Clock::now() >= next_tick && due <= options_.election_ticks) {
+        ++due;
+        next_tick += tick;
+      }
+      if (next_tick <= Clock::now()) next_tick = Clock::now() + tick;
+      for (int i = 0; i < due; ++i) {
+        for (auto& [id, g] : groups_) g.raft->Tick();
+      }
       transport_->Drain();
     }
+    for (auto& fn : work) fn();
     ProcessReadys();
     PublishStatus();
     more = false;
@@ -309,10 +329,17 @@ void ReplicaManager::ProcessReadys() {
         }
         raft::Index at = g.sm->AppliedIndex();
         const raft::RaftLog& log = g.raft->log();
-        if (at < log.SnapshotIndex() || (at > log.SnapshotIndex() && at > log.stable())) {
+        if (at < log.SnapshotIndex() ||
+            (at > log.SnapshotIndex() && (at > log.stable() || at > log.applied()))) {
           continue;  // the data and the log disagree for now; the leader retries later
         }
         if (at > log.SnapshotIndex()) {
+          // The log may only forget what the data holds durably.
+          if (Status s = g.sm->Sync(); !s.ok()) {
+            spdlog::warn("group {}: no snapshot for node {}: the data did not sync: {}", id,
+                         m.to, s.ToString());
+            continue;
+          }
           g.raft->Compact(at, std::make_shared<const std::string>());
           pending_compactions_.Compact(id, g.raft->snapshot().meta);
         }

@@ -18,6 +18,7 @@ namespace {
 constexpr char kMetaPrefix = '\x01';
 constexpr char kItemPrefix = '\x02';
 constexpr std::string_view kAppliedIndex = "applied_index";
+constexpr std::string_view kDurableIndex = "durable_index";
 constexpr std::string_view kItemCount = "item_count";
 constexpr std::string_view kItemBytes = "item_bytes";
 constexpr std::string_view kClean = "clean";
@@ -177,7 +178,20 @@ Status PartitionStore::LoadMetadata() {
   uint64_t v = 0;
   DDB_ASSIGN_OR_RETURN(bool have_index, read(kAppliedIndex, &v));
   if (have_index) applied_index_ = v;
+  uint64_t durable = 0;
+  DDB_ASSIGN_OR_RETURN(bool have_durable, read(kDurableIndex, &durable));
   DDB_ASSIGN_OR_RETURN(bool clean, read(kClean, &v));
+  if (!clean) {
+    // Unsynced applies after the last Sync() may be partly lost (a machine crash can drop a
+    // LevelDB log LevelDB had switched away from): claim only what Sync() made durable. The
+    // Raft log still holds every entry after it and applies them again, in order.
+    if (have_durable && durable < applied_index_.load()) {
+      spdlog::info("partition store: not closed cleanly; applying again from index {} (was at {})",
+                   durable, applied_index_.load());
+      applied_index_ = durable;
+    }
+    recount_pending_ = true;
+  }
   uint64_t count = 0, bytes = 0;
   DDB_ASSIGN_OR_RETURN(bool have_count, read(kItemCount, &count));
   DDB_ASSIGN_OR_RETURN(bool have_bytes, read(kItemBytes, &bytes));
@@ -275,11 +289,30 @@ Status PartitionStore::Apply(const WriteCommand& command, uint64_t index, bool s
 }
 
 Status PartitionStore::Sync() {
+  // A synced LevelDB write makes only LevelDB's current log file durable; applies that went
+  // to a log it has since switched away from (when a memtable filled) were never fsynced.
+  // Flushing the memtable puts everything in synced table files under a synced manifest.
+  const uint64_t index = applied_index_.load();
   leveldb::WriteBatch batch;
-  batch.Put(MetaKey(kAppliedIndex), EncodeMeta(applied_index_.load()));
+  batch.Put(MetaKey(kAppliedIndex), EncodeMeta(index));
+  batch.Put(MetaKey(kDurableIndex), EncodeMeta(index));
+  DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(leveldb::WriteOptions(), &batch)));
+  // A range below every key: nothing but the memtable is compacted.
+  const leveldb::Slice below("\x00", 1);
+  db_->CompactRange(&below, &below);
+  // CompactRange reports no error; a failed flush fails every later write, this one included.
+  leveldb::WriteBatch probe;
+  probe.Put(MetaKey(kDurableIndex), EncodeMeta(index));
   leveldb::WriteOptions wo;
   wo.sync = sync_;
-  return FromLevelDB(db_->Write(wo, &batch));
+  return FromLevelDB(db_->Write(wo, &probe));
+}
+
+Status PartitionStore::FinishRecovery() {
+  if (!recount_pending_) return Status::OK();
+  DDB_RETURN_IF_ERROR(Recount());
+  recount_pending_ = false;
+  return Status::OK();
 }
 
 // Snapshot format: "S1" | varint applied index | repeated (length-prefixed item key,
@@ -345,13 +378,11 @@ Status PartitionStore::Restore(uint64_t index, std::string_view snapshot) {
     batch.Put(ItemKey(key), leveldb::Slice(value.data(), value.size()));
   }
   batch.Put(MetaKey(kAppliedIndex), EncodeMeta(index));
-  leveldb::WriteOptions wo;
-  wo.sync = sync_;
-  DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(wo, &batch)));
+  DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(leveldb::WriteOptions(), &batch)));
   applied_index_ = index;
   item_count_ = count;
   item_bytes_ = bytes;
-  return Status::OK();
+  return Sync();
 }
 
 }  // namespace ddb::storage

@@ -1,8 +1,8 @@
 // PartitionStore: the LevelDB database of one partition replica (DESIGN.md section 5).
 //
 // Layout of the keys inside the database:
-//   0x01 <name>       metadata (applied log index, statistics, clean-shutdown marker); each
-//                     value is a fixed64 followed by its masked CRC-32C
+//   0x01 <name>       metadata (applied and durable log index, statistics, clean-shutdown
+//                     marker); each value is a fixed64 followed by its masked CRC-32C
 //   0x02 <item key>   an item, under its order-preserving key (key_codec.h), encoded by
 //                     item_codec.h (versioned and checksummed)
 // Later layers add local-index entries and stream records under further prefixes.
@@ -113,8 +113,14 @@ class PartitionStore {
   // Applies a replicated write as log entry `index`, atomically with the applied index. Not
   // synced unless `sync`: the Raft log holds the entry until Sync().
   Status Apply(const WriteCommand& command, uint64_t index, bool sync);
-  // Makes every write so far durable (one synced write).
+  // Makes every write so far durable (a memtable flush and a synced write) and records the
+  // applied index as durable: a store not closed cleanly reopens at that index, since applies
+  // after it may be partly lost, and the Raft log applies them again (puts and deletes of
+  // whole items, so applying a suffix twice ends in the same state).
   Status Sync();
+  // After a store not closed cleanly has applied its log again: recounts the statistics,
+  // which counted the replayed changes twice. REQUIRES: no concurrent Apply.
+  Status FinishRecovery();
   // Every item and the applied index, from one consistent view, as one checksummed string.
   Result<std::string> Snapshot() const;
   // Replaces every item with a snapshot's, durably; the applied index becomes `index`.
@@ -126,6 +132,10 @@ class PartitionStore {
                                             bool reverse = false) const;
 
   uint64_t applied_index() const { return applied_index_.load(); }
+  // Tests only: the destructor will leave the store as a crashed process does (no statistics,
+  // no clean-close marker). A fork()ed child cannot stand in: LevelDB's compaction thread does
+  // not survive fork.
+  void TEST_CloseUncleanly() { opened_ = false; }
   int64_t item_count() const { return item_count_.load(); }
   int64_t item_bytes() const { return item_bytes_.load(); }
 
@@ -144,6 +154,7 @@ class PartitionStore {
   std::atomic<uint64_t> applied_index_{0};
   std::atomic<int64_t> item_count_{0};
   std::atomic<int64_t> item_bytes_{0};
+  bool recount_pending_ = false;  // not closed cleanly: FinishRecovery() recounts
   bool opened_ = false;  // Open() succeeded: the destructor may save the statistics
 };
 
