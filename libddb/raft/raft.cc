@@ -853,6 +853,14 @@ void Raft::Advance(const Ready& rd) {
     log_.AppliedTo(e.index);
   }
   if (role_ == Role::kLeader) {
+    // A joint configuration this leader inherited (applied while it followed, or entered by a
+    // leader that is gone) is left once everything before this term is applied; one the
+    // leader entered itself already has its LeaveJoint pending.
+    if (conf_.joint() && log_.applied() >= pending_conf_index_) {
+      AppendEntries({Entry{0, 0, EntryType::kConfChange,
+                           EncodeConfChange({ConfChange::Type::kLeaveJoint, kNoNode})}});
+      pending_conf_index_ = log_.LastIndex();
+    }
     auto self = progress_.find(id_);
     if (self != progress_.end() && self->second.MaybeUpdate(log_.stable()) && MaybeCommit()) {
       BroadcastAppend();

@@ -104,6 +104,20 @@ Result<std::vector<GroupMessage>> DecodeRaftBatch(std::string_view frame) {
                                         static_cast<raft::EntryType>(e.getType()),
                                         DataToString(e.getData())});
       }
+      // The core trusts an append's entries to follow (index, log_term) without gaps, with
+      // terms that never go down and never pass the message's: refuse anything else here.
+      raft::Index want = m.index + 1;
+      raft::Term floor = m.log_term;
+      for (const raft::Entry& e : m.entries) {
+        if (e.index != want || e.term < floor || e.term > m.term) {
+          return Status::Serialization("raft append to node " + std::to_string(m.to) +
+                                       " has a misplaced entry " + std::to_string(e.term) + "/" +
+                                       std::to_string(e.index) + " after " +
+                                       std::to_string(m.log_term) + "/" + std::to_string(m.index));
+        }
+        ++want;
+        floor = e.term;
+      }
       if (m.type == raft::MessageType::kSnap) {
         auto s = in.getSnapshot();
         m.snapshot.meta.index = s.getIndex();

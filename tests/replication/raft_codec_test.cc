@@ -76,5 +76,22 @@ TEST(RaftCodecTest, DamageIsRefused) {
   EXPECT_FALSE(DecodeRaftBatch(frame.substr(0, frame.size() / 2)).ok());
 }
 
+// An append whose entries do not follow its (index, log term) without gaps, or whose terms go
+// down or pass the message's, never reaches the core.
+TEST(RaftCodecTest, MisplacedEntriesAreRefused) {
+  auto with = [](std::vector<raft::Entry> entries) {
+    std::vector<GroupMessage> batch = Sample();
+    batch[0].message.entries = std::move(entries);
+    return DecodeRaftBatch(EncodeRaftBatch(batch));
+  };
+  const auto n = raft::EntryType::kNormal;
+  EXPECT_TRUE(with({{6, 42, n, "a"}, {7, 43, n, "b"}}).ok());
+  EXPECT_FALSE(with({{7, 43, n, "gap"}}).ok());
+  EXPECT_FALSE(with({{7, 42, n, "a"}, {7, 42, n, "repeat"}}).ok());
+  EXPECT_FALSE(with({{7, 42, n, "a"}, {6, 43, n, "term goes down"}}).ok());
+  EXPECT_FALSE(with({{5, 42, n, "below the log term"}}).ok());
+  EXPECT_FALSE(with({{8, 42, n, "beyond the message term"}}).ok());
+}
+
 }  // namespace
 }  // namespace ddb::replication
