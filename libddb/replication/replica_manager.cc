@@ -376,11 +376,19 @@ void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
   }
   g.raft->Advance(rd);
   // Proposals at indexes that were applied (say, through a snapshot) without being answered
-  // above were superseded.
+  // above were superseded. So is any proposal of a term older than an applied entry's: every
+  // later leader's log holds that entry, and log terms never go down, so no entry of the older
+  // term can ever follow it (without this, a proposal beyond the end of a new leader's quiet
+  // log would wait for writes that may never come).
   raft::Index applied = g.sm->AppliedIndex();
-  for (auto it = g.proposals.begin(); it != g.proposals.end() && it->first <= applied;) {
-    it->second.done(Unavailable("the proposal was superseded by a new leader; retry"));
-    it = g.proposals.erase(it);
+  std::optional<raft::Term> applied_term = g.raft->log().TermAt(g.raft->log().applied());
+  for (auto it = g.proposals.begin(); it != g.proposals.end();) {
+    if (it->first <= applied || (applied_term && it->second.term < *applied_term)) {
+      it->second.done(Unavailable("the proposal was superseded by a new leader; retry"));
+      it = g.proposals.erase(it);
+    } else {
+      ++it;
+    }
   }
   for (auto it = g.reads.begin(); it != g.reads.end() && it->first <= applied;) {
     it->second(Status::OK());

@@ -54,8 +54,10 @@ class PartitionMachineTest : public ::testing::Test {
     return stores_[id]->item_count() == n;
   }
 
-  LoopbackCluster cluster_;
+  // Declared first, destroyed last: the managers in cluster_ apply to the stores until they
+  // stop.
   std::map<raft::NodeId, std::unique_ptr<storage::PartitionStore>> stores_;
+  LoopbackCluster cluster_;
 };
 
 TEST_F(PartitionMachineTest, ReplicatesAndCatchesUpFromSnapshot) {

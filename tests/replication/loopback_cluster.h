@@ -21,6 +21,7 @@
 
 #include "libddb/net/server.h"
 #include "libddb/replication/peer_transport.h"
+#include "libddb/replication/raft_codec.h"
 #include "libddb/replication/replica_manager.h"
 
 namespace ddb::replication {
@@ -33,6 +34,7 @@ class LoopbackCluster {
     std::unique_ptr<net::Server> server;
     std::atomic<ReplicaManager*> manager{nullptr};
     std::unique_ptr<ReplicaManager> owned;
+    std::atomic<bool> isolated{false};
   };
 
   explicit LoopbackCluster(const std::string& name, int nodes = 3) {
@@ -59,14 +61,19 @@ class LoopbackCluster {
     return v;
   }
 
+  // Isolates node `id` from the others (both ways) or heals it.
+  void Isolate(raft::NodeId id, bool isolated) { nodes_.at(id)->isolated = isolated; }
+
   void StartServer(raft::NodeId id) {
     Node* n = nodes_[id].get();
     n->server = std::make_unique<net::Server>(
-        [n](const proto::RequestEnvelope& req) {
+        [this, n](const proto::RequestEnvelope& req) {
           proto::ResponseEnvelope resp;
           resp.id = req.id;
           ReplicaManager* m = n->manager.load();
-          if (req.operation == kRaftOperation && m != nullptr) m->Receive(req.body);
+          if (req.operation == kRaftOperation && m != nullptr && !Cut(n, req.body)) {
+            m->Receive(req.body);
+          }
           return resp;
         },
         2);
@@ -153,6 +160,15 @@ class LoopbackCluster {
       return Status::Internal("timed out");
     }
     return f.get();
+  }
+
+  // Whether a batch arriving at `to` crosses an isolated node's cut.
+  bool Cut(Node* to, const std::string& frame) {
+    if (to->isolated) return true;
+    Result<std::vector<GroupMessage>> batch = DecodeRaftBatch(frame);
+    if (!batch.ok() || batch->empty()) return false;
+    auto from = nodes_.find(batch->front().message.from);
+    return from != nodes_.end() && from->second->isolated;
   }
 
   std::filesystem::path base_;

@@ -156,6 +156,42 @@ TEST_F(ReplicaManagerTest, ReplicatesLeasesAndFailsOver) {
   EXPECT_TRUE(WaitConverged(want));
 }
 
+// A leader cut off from the others accepts proposals it cannot commit; the others elect a
+// leader whose log stays short (no writes). Once the old leader hears of the new term's
+// applied entry, every one of its proposals is answered as superseded, also those beyond the
+// end of the new leader's log (which no later leader can ever commit).
+TEST_F(ReplicaManagerTest, ProposalsOfADeposedLeaderAreAnswered) {
+  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id);
+  raft::NodeId leader = WaitForLeaseHolder(5s);
+  ASSERT_NE(leader, raft::kNoNode);
+  ASSERT_TRUE(ProposeSync(leader, "a=1").ok());
+  cluster_.Isolate(leader, true);
+  std::vector<std::future<Status>> answers;
+  for (int i = 0; i < 5; ++i) {
+    auto p = std::make_shared<std::promise<Status>>();
+    answers.push_back(p->get_future());
+    cluster_.node(leader).owned->Propose(1, "lost=" + std::to_string(i),
+                                         [p](Status s) { p->set_value(s); });
+  }
+  raft::NodeId next = raft::kNoNode;
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] {
+    for (raft::NodeId id : cluster_.ids()) {
+      if (id == leader) continue;
+      for (const GroupStatus& s : cluster_.node(id).owned->Groups()) {
+        if (s.lease) next = id;
+      }
+    }
+    return next != raft::kNoNode;
+  }));
+  cluster_.Isolate(leader, false);
+  for (auto& f : answers) {
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << "a proposal was never answered";
+    Status s = f.get();
+    EXPECT_EQ(s.code(), Code::kServiceUnavailable) << s.ToString();
+  }
+  EXPECT_TRUE(WaitConverged({{"a", "1"}}));
+}
+
 TEST_F(ReplicaManagerTest, LaggingReplicaCatchesUpFromSnapshot) {
   for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
   raft::NodeId leader = WaitForLeaseHolder(5s);
