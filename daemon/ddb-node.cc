@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   CLI::App app("Run one ddb storage node.", kProgram);
   app.set_version_flag("--version", "ddb-node 0.1.0");
   std::string cluster_flag, pid_file, log_file, log_level = "info";
-  int id = 0, workers = 8;
+  int id = 0, workers = 32;
   bool detach = false;
   app.add_option("--cluster", cluster_flag, "Cluster file (default: $DDB_CLUSTER, else ./.ddb/cluster.toml)");
   app.add_option("--id", id, "This node's id in the cluster file")->required()->check(CLI::PositiveNumber);
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   app.add_option("--pid-file", pid_file, "Write the process id here");
   app.add_option("--log-file", log_file, "Log here instead of stderr");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
-  app.add_option("--workers", workers, "Request worker threads (default 8)")->check(CLI::Range(1, 256));
+  app.add_option("--workers", workers, "Request worker threads (default 32)")->check(CLI::Range(1, 256));
   if (int rc = ddb::cmd::ParseArgs(app, argc, argv); rc >= 0) return rc;
 
   const std::string cluster_path = ddb::cluster::ResolveClusterPath(cluster_flag);
