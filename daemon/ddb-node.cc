@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
 
   ddb::node::NodeOptions node_options;
   node_options.id = static_cast<ddb::raft::NodeId>(id);
+  node_options.replication = config->replication;
   for (const auto& n : config->nodes) {
     node_options.addresses[static_cast<ddb::raft::NodeId>(n.id)] = n.address;
   }

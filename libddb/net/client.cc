@@ -71,6 +71,12 @@ Result<proto::ResponseEnvelope> Client::Attempt(const proto::RequestEnvelope& re
   return Status(Code::kServiceUnavailable, "no response from " + address_ + " in time");
 }
 
+Result<proto::ResponseEnvelope> Client::Roundtrip(proto::RequestEnvelope request,
+                                                  std::chrono::steady_clock::time_point deadline) {
+  request.id = next_id_++;
+  return Attempt(request, deadline);
+}
+
 Result<std::string> Client::Call(const std::string& operation, const std::string& body,
                                  const CallOptions& options) {
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;

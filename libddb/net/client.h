@@ -37,6 +37,11 @@ class Client {
   // error the node answered with.
   Result<std::string> Call(const std::string& operation, const std::string& body,
                            const CallOptions& options = {});
+  // One attempt with a complete envelope (its id is replaced), answered by the node's whole
+  // response envelope; ServiceUnavailable if no answer came before `deadline`. For a node
+  // forwarding a request to another.
+  Result<proto::ResponseEnvelope> Roundtrip(proto::RequestEnvelope request,
+                                            std::chrono::steady_clock::time_point deadline);
 
  private:
   Client(std::string address);

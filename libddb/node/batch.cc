@@ -114,7 +114,7 @@ Result<std::string> BatchGetItem(Node& node, const Request& request, Reply*) {
   size_t bytes = 0;
   bool full = false;
   for (const GetPart& part : parts) {
-    DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(part.table_name));
+    DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTableForRead(part.table_name, part.consistent));
     std::vector<std::string> keys;
     std::set<std::string> seen;
     for (const Item& k : part.keys) {
@@ -221,7 +221,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
   }
   std::map<std::string, double> units;
   for (Write& w : writes) {
-    KeyLatches::Hold hold = node.LockKey(w.table->info.id, w.key);
+    DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*w.table, w.key));
     DDB_ASSIGN_OR_RETURN(std::optional<Item> old, w.table->store->Get(w.key));
     const size_t old_size = old.has_value() ? ItemSize(*old) : 0;
     const size_t new_size = w.item.has_value() ? ItemSize(*w.item) : 0;
@@ -233,7 +233,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
       batch.Delete(w.key);
       batch.AddStats(-1, -static_cast<int64_t>(old_size));
     }
-    DDB_RETURN_IF_ERROR(node.Replicate(*w.table, batch, &hold));
+    DDB_RETURN_IF_ERROR(node.Replicate(*w.table, batch, &scope));
     units[w.table->info.name] += WriteUnits(std::max(old_size, new_size));
   }
   std::string out = "{\"UnprocessedItems\":{}";

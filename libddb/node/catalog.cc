@@ -156,48 +156,34 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& dir) {
   DDB_ASSIGN_OR_RETURN(std::unique_ptr<storage::PartitionStore> store,
                        storage::PartitionStore::Open(dir));
   std::unique_ptr<Catalog> catalog(new Catalog(std::move(store)));
-  auto it = catalog->store_->NewIterator("", "");
-  for (; it->Valid(); it->Next()) {
-    DDB_ASSIGN_OR_RETURN(Item item, it->item());
-    DDB_ASSIGN_OR_RETURN(TableInfo t, FromItem(item));
-    catalog->tables_[t.name] = std::move(t);
-  }
-  DDB_RETURN_IF_ERROR(it->status());  // a read error must not look like fewer tables
+  DDB_RETURN_IF_ERROR(catalog->Reload());
   return catalog;
 }
 
-Status Catalog::Put(const TableInfo& table) {
-  storage::StoreBatch batch;
-  batch.Put(CatalogKey(table.name), ToItem(table));
-  return store_->Write(&batch);
-}
-
-Status Catalog::Create(const TableInfo& table) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (tables_.count(table.name) != 0) {
-    return Status::ResourceInUse("Table already exists: " + table.name);
+Status Catalog::Reload() {
+  std::map<std::string, TableInfo> tables;
+  auto it = store_->NewIterator("", "");
+  for (; it->Valid(); it->Next()) {
+    DDB_ASSIGN_OR_RETURN(Item item, it->item());
+    DDB_ASSIGN_OR_RETURN(TableInfo t, FromItem(item));
+    tables[t.name] = std::move(t);
   }
-  DDB_RETURN_IF_ERROR(Put(table));
-  tables_[table.name] = table;
+  DDB_RETURN_IF_ERROR(it->status());  // a read error must not look like fewer tables
+  std::lock_guard<std::mutex> lock(mu_);
+  tables_ = std::move(tables);
   return Status::OK();
 }
 
-Status Catalog::Update(const TableInfo& table) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (tables_.count(table.name) == 0) return TableNotFound(table.name);
-  DDB_RETURN_IF_ERROR(Put(table));
-  tables_[table.name] = table;
-  return Status::OK();
+storage::WriteCommand Catalog::PutCommand(const TableInfo& table) {
+  storage::WriteCommand c;
+  c.Put(CatalogKey(table.name), ToItem(table));
+  return c;
 }
 
-Status Catalog::Delete(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (tables_.count(name) == 0) return TableNotFound(name);
-  storage::StoreBatch batch;
-  batch.Delete(CatalogKey(name));
-  DDB_RETURN_IF_ERROR(store_->Write(&batch));
-  tables_.erase(name);
-  return Status::OK();
+storage::WriteCommand Catalog::DeleteCommand(const std::string& name) {
+  storage::WriteCommand c;
+  c.Delete(CatalogKey(name));
+  return c;
 }
 
 std::optional<TableInfo> Catalog::Get(const std::string& name) const {

@@ -1,8 +1,7 @@
 // The tables a node holds, their settings, and their DescribeTable form.
 //
-// Table metadata is stored durably in the node's catalog store (a PartitionStore under
-// <data_dir>/catalog, one item per table), so it is checksummed and synced like data. In the
-// replication issue it moves into the replicated __meta group.
+// Table metadata is stored in the node's replica of the __meta group (a PartitionStore under
+// <data_dir>/catalog, one item per table), checksummed like data, replicated like data.
 //
 // Thread-safety: TableInfo is a value; Catalog is internally synchronized.
 #pragma once
@@ -17,6 +16,7 @@
 #include "libddb/core/result.h"
 #include "libddb/expr/key_condition.h"
 #include "libddb/storage/partition_store.h"
+#include "libddb/storage/write_command.h"
 
 namespace ddb::node {
 
@@ -43,22 +43,29 @@ struct TableInfo {
 std::string DescribeTableJson(const TableInfo& table, std::string_view status, int64_t item_count,
                               int64_t size_bytes);
 
+// The catalog's applied state: every table's settings, loaded from the catalog store (a
+// PartitionStore, one item per table) and reloaded whenever the replicated __meta group applies
+// a change to it (catalog_machine.h). Changes are made only through that group: the leader
+// builds them with PutCommand/DeleteCommand and proposes them.
 class Catalog {
  public:
   static Result<std::unique_ptr<Catalog>> Open(const std::string& dir);
 
-  // ResourceInUseException if the name is taken.
-  Status Create(const TableInfo& table);
-  Status Update(const TableInfo& table);
-  // ResourceNotFoundException if absent.
-  Status Delete(const std::string& name);
+  // The write command that creates or replaces `table`'s entry.
+  static storage::WriteCommand PutCommand(const TableInfo& table);
+  // The write command that removes the entry of the table named `name`.
+  static storage::WriteCommand DeleteCommand(const std::string& name);
+
   std::optional<TableInfo> Get(const std::string& name) const;
   // All tables, ordered by name.
   std::vector<TableInfo> List() const;
 
+  // For the catalog's state machine: the store, and a reload of the map from it.
+  storage::PartitionStore* store() { return store_.get(); }
+  Status Reload();
+
  private:
   explicit Catalog(std::unique_ptr<storage::PartitionStore> store) : store_(std::move(store)) {}
-  Status Put(const TableInfo& table);
 
   mutable std::mutex mu_;
   std::unique_ptr<storage::PartitionStore> store_;        // fixed at construction

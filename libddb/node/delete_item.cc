@@ -14,7 +14,7 @@ Result<std::string> DeleteItem(Node& node, const Request& request, Reply* reply)
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(table_name));
   DDB_ASSIGN_OR_RETURN(std::string key, KeyFromKeyParameter(table->info, *key_item));
 
-  KeyLatches::Hold hold = node.LockKey(table->info.id, key);
+  DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*table, key));
   DDB_ASSIGN_OR_RETURN(std::optional<Item> old, table->store->Get(key));
   DDB_RETURN_IF_ERROR(CheckWriteCondition(params, old, reply));
   const size_t old_size = old.has_value() ? ItemSize(*old) : 0;
@@ -22,7 +22,7 @@ Result<std::string> DeleteItem(Node& node, const Request& request, Reply* reply)
     storage::WriteCommand batch;
     batch.Delete(key);
     batch.AddStats(-1, -static_cast<int64_t>(old_size));
-    DDB_RETURN_IF_ERROR(node.Replicate(*table, batch, &hold));
+    DDB_RETURN_IF_ERROR(node.Replicate(*table, batch, &scope));
   }
   return SingleWriteResponse(params, old, table_name, WriteUnits(old_size));
 }

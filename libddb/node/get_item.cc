@@ -38,7 +38,7 @@ Result<std::string> GetItem(Node& node, const Request& request, Reply*) {
   }
   DDB_RETURN_IF_ERROR(placeholders.CheckAllUsed());
 
-  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(table_name));
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTableForRead(table_name, consistent.value_or(false)));
   DDB_ASSIGN_OR_RETURN(std::string key, KeyFromKeyParameter(table->info, *key_item));
   DDB_ASSIGN_OR_RETURN(std::optional<Item> item, table->store->Get(key));
   std::string out = "{";

@@ -17,8 +17,11 @@
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 
+#include "libddb/node/catalog_machine.h"
+#include "libddb/node/forwarder.h"
 #include "libddb/node/handlers.h"
 #include "libddb/node/partition_machine.h"
+#include "libddb/node/placement.h"
 #include "libddb/replication/peer_transport.h"
 
 namespace ddb::node {
@@ -26,6 +29,9 @@ namespace ddb::node {
 namespace {
 
 constexpr std::chrono::seconds kReplicateTimeout(10);
+// A request is forwarded at most this many times (a node without a replica of the table, then
+// a follower, each pass it on once).
+constexpr uint8_t kMaxHops = 2;
 
 using HandlerFn = Result<std::string> (*)(Node&, const Request&, Reply*);
 
@@ -79,13 +85,11 @@ TableStorage::~TableStorage() {
 
 namespace {
 
-// Opens a table's storage; `create` is false for tables the catalog already lists, whose
-// files must exist (a missing directory is damage, not an empty table).
-Result<std::shared_ptr<Table>> OpenTable(const std::string& data_dir, const TableInfo& info, bool create) {
+// Opens (creating if need be) a table's storage.
+Result<std::shared_ptr<Table>> OpenTable(const std::string& data_dir, const TableInfo& info) {
   auto storage = std::make_shared<TableStorage>();
   storage->dir = data_dir + "/tables/" + info.id;
   storage::StoreOptions options;
-  options.create_if_missing = create;
   Result<std::unique_ptr<storage::PartitionStore>> store =
       storage::PartitionStore::Open(storage->dir + "/p0", options);
   if (!store.ok()) return store.status().WithContext("table " + info.name);
@@ -104,6 +108,9 @@ replication::GroupId TableGroup(const std::string& table_id) {
   return XXH64(table_id.data(), table_id.size(), 0x64646267) | 0x10;
 }
 
+Node::Node(std::string data_dir, int lock_fd, NodeOptions options)
+    : data_dir_(std::move(data_dir)), lock_fd_(lock_fd), options_(std::move(options)) {}
+
 Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir, const NodeOptions& options) {
   DDB_ASSIGN_OR_RETURN(int fd, LockDataDir(data_dir));
   std::unique_ptr<Node> node(new Node(data_dir, fd, options));
@@ -112,10 +119,28 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir, const Node
 }
 
 Node::~Node() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  reconcile_cv_.notify_all();
+  if (reconciler_.joinable()) reconciler_.join();
   replicas_.reset();  // stops the Raft loop before the stores it applies to close
   tables_.clear();
+  forwarder_.reset();
   catalog_.reset();
   ::close(lock_fd_);  // releases the flock
+}
+
+std::vector<raft::NodeId> Node::NodeIds() const {
+  std::vector<raft::NodeId> ids;
+  for (const auto& [id, address] : options_.addresses) ids.push_back(id);
+  if (ids.empty()) ids.push_back(options_.id);
+  return ids;
+}
+
+std::vector<raft::NodeId> Node::Members(const TableInfo& info) const {
+  return PlaceReplicas(info.id, NodeIds(), options_.replication);
 }
 
 Status Node::Load() {
@@ -127,45 +152,133 @@ Status Node::Load() {
   mo.tick_ms = options_.tick_ms;
   mo.seed = options_.id;
   DDB_ASSIGN_OR_RETURN(replicas_, replication::ReplicaManager::Open(mo));
+  forwarder_ = std::make_unique<Forwarder>(options_.addresses);
+  // The catalog group spans every node. Its replica here tells the reconciler thread about
+  // each change it applies.
+  const std::vector<raft::NodeId> all = NodeIds();
+  auto meta = std::make_shared<CatalogMachine>(catalog_.get(), [this] {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      reconcile_wanted_ = true;
+    }
+    reconcile_cv_.notify_all();
+  });
+  DDB_RETURN_IF_ERROR(replicas_->AddGroup(kMetaGroup, all, std::move(meta)));
+  if (all.size() == 1) {
+    replicas_->Campaign(kMetaGroup);
+    DDB_RETURN_IF_ERROR(AwaitCaughtUp(kMetaGroup).WithContext("the catalog group"));
+  } else if (all.front() == options_.id) {
+    replicas_->Campaign(kMetaGroup);  // a quick first election; refused if a leader is live
+  }
+  DDB_RETURN_IF_ERROR(Reconcile());
+  // Directories of tables the catalog no longer lists: a DeleteTable applied while the files
+  // were still in use when the node stopped, or one interrupted before it removed them.
   std::set<std::string> ids;
-  for (const TableInfo& info : catalog_->List()) {
-    DDB_ASSIGN_OR_RETURN(tables_[info.name], OpenTable(data_dir_, info, /*create=*/false));
-    DDB_RETURN_IF_ERROR(StartReplica(*tables_[info.name]));
-    ids.insert(info.id);
-  }
-  // Nothing is served until every replica has applied its whole log: a store not closed
-  // cleanly applies again from its durable index, and then recounts its statistics.
-  for (const auto& [name, table] : tables_) {
-    DDB_RETURN_IF_ERROR(AwaitCaughtUp(TableGroup(table->info.id)).WithContext("table " + name));
-    DDB_RETURN_IF_ERROR(table->store->FinishRecovery().WithContext("table " + name));
-  }
-  // Directories of tables the catalog no longer lists: a DeleteTable interrupted between its
-  // catalog write and the removal of the files, or a CreateTable interrupted before its
-  // catalog write.
+  for (const TableInfo& info : catalog_->List()) ids.insert(info.id);
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(data_dir_ + "/tables", ec)) {
     if (ids.count(entry.path().filename().string()) != 0) continue;
     spdlog::warn("node: removing {}, which belongs to no table", entry.path().string());
     std::filesystem::remove_all(entry.path(), ec);
   }
-  spdlog::info("node: {} tables in {}", tables_.size(), data_dir_);
-  return Status::OK();
-}
-
-Result<std::shared_ptr<Table>> Node::FindTable(const std::string& name) {
+  reconciler_ = std::thread([this] { ReconcileLoop(); });
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = tables_.find(name);
-  if (it == tables_.end()) return TableNotFound(name);
-  return it->second;
+  spdlog::info("node {}: {} table replicas in {}", options_.id, tables_.size(), data_dir_);
+  return Status::OK();
 }
 
-Status Node::StartReplica(const Table& table) {
+void Node::ReconcileLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    reconcile_cv_.wait(lock, [&] { return stopping_ || reconcile_wanted_; });
+    if (stopping_) return;
+    reconcile_wanted_ = false;
+    lock.unlock();
+    if (Status s = Reconcile(); !s.ok()) {
+      spdlog::error("node {}: matching the catalog failed: {}", options_.id, s.ToString());
+    }
+    lock.lock();
+  }
+}
+
+Status Node::Reconcile() {
+  std::lock_guard<std::mutex> reconciling(reconcile_mu_);
+  std::map<std::string, TableInfo> wanted;  // by name: the tables with a replica here
+  for (TableInfo& info : catalog_->List()) {
+    std::vector<raft::NodeId> members = Members(info);
+    if (std::find(members.begin(), members.end(), options_.id) != members.end()) {
+      wanted.emplace(info.name, std::move(info));
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> doomed;  // name, id
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [name, table] : tables_) {
+      auto it = wanted.find(name);
+      if (it == wanted.end() || it->second.id != table->info.id) doomed.emplace_back(name, table->info.id);
+    }
+  }
+  for (const auto& [name, id] : doomed) DropTable(name, id);
+  Status result;
+  for (const auto& [name, info] : wanted) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = tables_.find(name);
+      if (it != tables_.end()) {
+        if (it->second->info.id == info.id) {
+          auto updated = std::make_shared<Table>(*it->second);
+          updated->info = info;  // settings UpdateTable changed
+          it->second = std::move(updated);
+          continue;
+        }
+      }
+    }
+    Result<std::shared_ptr<Table>> table = OpenTable(data_dir_, info);
+    Status s = table.ok() ? StartReplica(**table, Members(info)) : table.status();
+    if (!s.ok()) {
+      spdlog::error("node {}: table {}: starting its replica failed: {}", options_.id, name, s.ToString());
+      result = s;
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    tables_[name] = std::move(*table);
+  }
+  return result;
+}
+
+Status Node::StartReplica(const Table& table, const std::vector<raft::NodeId>& members) {
   replication::GroupId group = TableGroup(table.info.id);
-  DDB_RETURN_IF_ERROR(replicas_->AddGroup(group, {options_.id},
+  DDB_RETURN_IF_ERROR(replicas_->AddGroup(group, members,
                                           std::make_shared<PartitionMachine>(table.store)));
-  // The only member: no one to wait for, lead at once.
-  replicas_->Campaign(group);
+  if (members.size() == 1) {
+    // The only member: lead at once, and serve nothing until the whole log is applied (a store
+    // not closed cleanly applies again from its durable index, then recounts its statistics).
+    replicas_->Campaign(group);
+    DDB_RETURN_IF_ERROR(AwaitCaughtUp(group));
+    return table.store->FinishRecovery();
+  }
+  // A new group elects its first leader quickly; a running one refuses the campaign.
+  if (members.front() == options_.id) replicas_->Campaign(group);
   return Status::OK();
+}
+
+void Node::DropTable(const std::string& name, const std::string& id) {
+  std::shared_ptr<Table> doomed;  // keeps the store open until its replica is gone
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tables_.find(name);
+    if (it == tables_.end() || it->second->info.id != id) return;
+    doomed = it->second;
+    tables_.erase(it);
+  }
+  // After this, nothing applies to the table's store any more (requests still holding the
+  // table get ResourceNotFound from the manager for their writes).
+  if (Status s = replicas_->RemoveGroup(TableGroup(id)); !s.ok()) {
+    spdlog::error("table {}: removing its replica failed: {}", name, s.ToString());
+  }
+  // The files go once no request uses the table. A table that only moved away from this node
+  // is deleted here too: its replicas live on elsewhere.
+  doomed->storage->deleted = true;
 }
 
 Status Node::AwaitCaughtUp(replication::GroupId group) {
@@ -175,16 +288,83 @@ Status Node::AwaitCaughtUp(replication::GroupId group) {
     std::future<Status> result = done->get_future();
     replicas_->ReadBarrier(group, [done](Status s) { done->set_value(std::move(s)); });
     Status s = result.get();
-    if (s.ok() || s.code() != Code::kServiceUnavailable) return s;
+    // Writes need the published leader status too (WriteTerm), which trails by an iteration.
+    if (s.ok() && replicas_->WriteTerm(group).has_value()) return s;
+    if (!s.ok() && s.code() != Code::kServiceUnavailable) return s;
     if (std::chrono::steady_clock::now() > deadline) {
       return s.WithContext("catching up with the log took over 30 s");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
 
-Status Node::Replicate(const Table& table, const storage::WriteCommand& command,
-                       KeyLatches::Hold* hold) {
+Result<std::shared_ptr<Table>> Node::FindTable(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tables_.find(name);
+    if (it != tables_.end()) return it->second;
+  }
+  if (catalog_->Get(name).has_value()) {
+    return Status(Code::kServiceUnavailable, "table " + name + " has no replica on node " +
+                                                 std::to_string(options_.id) + " yet");
+  }
+  return TableNotFound(name);
+}
+
+Result<std::shared_ptr<Table>> Node::FindTableForRead(const std::string& name, bool consistent) {
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, FindTable(name));
+  if (!consistent) return table;  // any replica's applied state, possibly stale
+  auto done = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = done->get_future();
+  replicas_->ReadBarrier(TableGroup(table->info.id), [done](Status s) { done->set_value(std::move(s)); });
+  if (result.wait_for(kReplicateTimeout) != std::future_status::ready) {
+    return Status(Code::kServiceUnavailable, "the read barrier did not complete in time");
+  }
+  DDB_RETURN_IF_ERROR(result.get());
+  return table;
+}
+
+bool Node::HasLeader(const Table& table) {
+  return replicas_->LeaderOf(TableGroup(table.info.id)) != raft::kNoNode;
+}
+
+Result<raft::Term> Node::CatalogWriteTerm() {
+  std::optional<raft::Term> term = replicas_->WriteTerm(kMetaGroup);
+  if (term.has_value()) return *term;
+  return Status(Code::kServiceUnavailable,
+                "node " + std::to_string(options_.id) + " does not lead the catalog group now");
+}
+
+Status Node::ChangeCatalog(const storage::WriteCommand& command, raft::Term term) {
+  DDB_RETURN_IF_ERROR(ProposeAndWait(kMetaGroup, command, term, nullptr));
+  return Reconcile();
+}
+
+Result<Node::WriteScope> Node::BeginWrite(const Table& table, std::string_view item_key) {
+  const std::string& id = table.info.id;
+  WriteScope scope;
+  scope.hold = key_latches_.Acquire(
+      XXH64(item_key.data(), item_key.size(), XXH64(id.data(), id.size(), 0)));
+  std::optional<raft::Term> term = replicas_->WriteTerm(TableGroup(id));
+  if (!term.has_value()) {
+    raft::NodeId leader = replicas_->LeaderOf(TableGroup(id));
+    return Status(Code::kServiceUnavailable,
+                  "node " + std::to_string(options_.id) + " cannot take writes to table " +
+                      table.info.name + " now" +
+                      (leader == raft::kNoNode || leader == options_.id
+                           ? std::string("; no leader is ready")
+                           : "; the leader is node " + std::to_string(leader)));
+  }
+  scope.term = *term;
+  return scope;
+}
+
+Status Node::Replicate(const Table& table, const storage::WriteCommand& command, WriteScope* scope) {
+  return ProposeAndWait(TableGroup(table.info.id), command, scope->term, &scope->hold);
+}
+
+Status Node::ProposeAndWait(replication::GroupId group, const storage::WriteCommand& command,
+                            raft::Term term, KeyLatches::Hold* hold) {
   struct Pending {
     std::mutex mu;
     std::condition_variable cv;
@@ -192,73 +372,29 @@ Status Node::Replicate(const Table& table, const storage::WriteCommand& command,
     std::function<void()> release;  // GUARDED_BY(mu): set once the handler stopped waiting
   };
   auto pending = std::make_shared<Pending>();
-  replicas_->Propose(TableGroup(table.info.id), command.Encode(), [pending](Status s) {
-    std::function<void()> release;
-    {
-      std::lock_guard<std::mutex> lock(pending->mu);
-      pending->result = std::move(s);
-      release = std::move(pending->release);
-    }
-    pending->cv.notify_all();
-    if (release) release();
-  });
+  replicas_->Propose(
+      group, command.Encode(),
+      [pending](Status s) {
+        std::function<void()> release;
+        {
+          std::lock_guard<std::mutex> lock(pending->mu);
+          pending->result = std::move(s);
+          release = std::move(pending->release);
+        }
+        pending->cv.notify_all();
+        if (release) release();
+      },
+      term);
   std::unique_lock<std::mutex> lock(pending->mu);
   if (pending->cv.wait_for(lock, kReplicateTimeout, [&] { return pending->result.has_value(); })) {
     return *pending->result;
   }
   // The entry may still commit: the item stays latched until the proposal completes.
-  pending->release = hold->Detach();
+  if (hold != nullptr) pending->release = hold->Detach();
   return Status(Code::kInternalServerError,
                 "the write did not complete within " +
                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kReplicateTimeout).count()) +
                     " s and may or may not have been applied; read the item to find out");
-}
-
-Result<std::shared_ptr<Table>> Node::CreateTable(const TableInfo& info,
-                                                 const std::function<Status()>& commit) {
-  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, OpenTable(data_dir_, info, /*create=*/true));
-  if (Status s = commit(); !s.ok()) {
-    table->storage->deleted = true;  // the files go with `table`
-    return s;
-  }
-  if (Status s = StartReplica(*table); !s.ok()) {
-    spdlog::error("table {}: starting its replica failed: {}", info.name, s.ToString());
-    return s;
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  tables_[info.name] = table;
-  return table;
-}
-
-void Node::UpdateTableInfo(const TableInfo& info) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = tables_.find(info.name);
-  if (it == tables_.end() || it->second->info.id != info.id) return;
-  auto updated = std::make_shared<Table>(*it->second);
-  updated->info = info;
-  it->second = std::move(updated);
-}
-
-void Node::DropTable(const std::string& name, const std::string& id) {
-  std::shared_ptr<Table> doomed;  // keeps the store open until its replica is gone
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = tables_.find(name);
-    if (it == tables_.end() || it->second->info.id != id) return;
-    it->second->storage->deleted = true;
-    doomed = it->second;
-    tables_.erase(it);
-  }
-  // After this, nothing applies to the table's store any more (requests still holding the
-  // table get ResourceNotFound from the manager for their writes).
-  if (Status s = replicas_->RemoveGroup(TableGroup(id)); !s.ok()) {
-    spdlog::error("table {}: removing its replica failed: {}", name, s.ToString());
-  }
-}
-
-KeyLatches::Hold Node::LockKey(const std::string& table_id, std::string_view item_key) {
-  return key_latches_.Acquire(
-      XXH64(item_key.data(), item_key.size(), XXH64(table_id.data(), table_id.size(), 0)));
 }
 
 proto::ResponseEnvelope Node::Handle(const proto::RequestEnvelope& request) {
@@ -277,6 +413,18 @@ proto::ResponseEnvelope Node::Handle(const proto::RequestEnvelope& request) {
   if (!parsed.ok()) {
     response.status = parsed.status();
     return response;
+  }
+  if (request.hops < kMaxHops) {
+    Result<raft::NodeId> target = Route(request.operation, *parsed);
+    if (!target.ok()) {
+      response.status = target.status();
+      return response;
+    }
+    if (*target != raft::kNoNode && *target != options_.id) {
+      response = forwarder_->Forward(*target, request);
+      response.id = request.id;
+      return response;
+    }
   }
   Reply reply;
   Result<std::string> body = it->second(*this, *parsed, &reply);

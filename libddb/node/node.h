@@ -1,17 +1,22 @@
 // Node: one ddb storage node. Owns the data directory, the catalog of tables and the
 // partition stores, and answers requests (DynamoDB operations) through its handlers.
 //
-// Each table has one partition, a Raft group (libddb/replication) whose replica here applies
-// replicated write commands to the partition's store. For now every group has this node as its
-// only member and the catalog is local: spreading groups and the catalog over the cluster is
-// the next step of the replication issue.
+// The catalog is the replicated __meta group, with a replica on every node of the cluster. Each
+// table has one partition, a Raft group of `replication` replicas on the nodes PlaceReplicas
+// picks; the replica here applies replicated write commands to the partition's store. A
+// request that must run elsewhere (a write or strong read on a group this node does not lead,
+// a table change while another node leads __meta, a table with no replica here) is forwarded
+// to the node that can run it, at most twice.
 //
 // Thread-safety: Handle() may be called from many threads at once.
 #pragma once
 
 #include <array>
-#include <functional>
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <thread>
+#include <vector>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,56 +59,87 @@ struct Reply {
 struct NodeOptions {
   raft::NodeId id = 1;
   std::map<raft::NodeId, std::string> addresses;  // every node's ZeroMQ address
+  int replication = 1;                            // replicas per table partition
   int tick_ms = 50;
 };
 
+// The replicated system group holding the catalog (group ids below 16 are system groups).
+inline constexpr replication::GroupId kMetaGroup = 1;
 // The Raft group of a table's (single) partition.
 replication::GroupId TableGroup(const std::string& table_id);
 
+class Forwarder;
+
 class Node {
  public:
-  // Opens (creating) the data directory. Fails if another process holds it.
+  // Opens (creating) the data directory and starts this node's replicas. Fails if another
+  // process holds the directory.
   static Result<std::unique_ptr<Node>> Open(const std::string& data_dir,
                                             const NodeOptions& options = {});
   ~Node();
 
+  // Answers a request here, or forwards it to the node that can (see Route).
   proto::ResponseEnvelope Handle(const proto::RequestEnvelope& request);
 
-  // For handlers.
-  Catalog& catalog() { return *catalog_; }
-  // The open table, or ResourceNotFoundException.
+  // --- For handlers ---
+  // The catalog as this node's replica of __meta has applied it.
+  const Catalog& catalog() const { return *catalog_; }
+  // Replicates a catalog change through __meta; returns once it is applied here and this
+  // node's replicas match the new catalog. REQUIRES: ddl_mutex() held, and the decision was
+  // made on catalog() after CatalogWriteTerm() returned `term`.
+  Status ChangeCatalog(const storage::WriteCommand& command, raft::Term term);
+  // The term in which this node leads __meta with the catalog current, or ServiceUnavailable.
+  Result<raft::Term> CatalogWriteTerm();
+  // The table's replica on this node, or ResourceNotFoundException for a table the catalog
+  // does not list, or ServiceUnavailable for one with no replica here (yet).
   Result<std::shared_ptr<Table>> FindTable(const std::string& name);
-  // Creates the table's files, then runs `commit` (the durable catalog write), then makes the
-  // table visible. A crash in between leaves files no catalog entry names, which Open()
-  // removes. REQUIRES: ddl_mutex() held.
-  Result<std::shared_ptr<Table>> CreateTable(const TableInfo& info, const std::function<Status()>& commit);
-  // Publishes new settings for the table with info.id (same store); nothing if that table is
-  // gone.
-  void UpdateTableInfo(const TableInfo& info);
-  // Forgets the table with this name and id; its files are removed once no request uses it.
-  void DropTable(const std::string& name, const std::string& id);
+  // FindTable, and for a strongly consistent read also waits until this replica may serve one
+  // (it holds the lease and has applied everything committed); ServiceUnavailable otherwise.
+  Result<std::shared_ptr<Table>> FindTableForRead(const std::string& name, bool consistent);
+  // Whether the table's replica here knows a leader (DescribeTable's ACTIVE vs CREATING).
+  bool HasLeader(const Table& table);
   // Held by CreateTable, DeleteTable and UpdateTable for their whole run, so that table
   // definitions change one at a time.
   std::mutex& ddl_mutex() { return ddl_mu_; }
-  // Serializes read-modify-write sequences on one item until its write is applied (see
-  // key_latches.h).
-  KeyLatches::Hold LockKey(const std::string& table_id, std::string_view item_key);
+
+  // A read-modify-write of one item in progress: the item's latch (key_latches.h) and the
+  // term in which this node leads the table's group with every earlier write applied.
+  struct WriteScope {
+    KeyLatches::Hold hold;
+    raft::Term term = 0;
+  };
+  // Latches the item, then checks this node may decide writes to the table now
+  // (ServiceUnavailable, retryable, if not).
+  Result<WriteScope> BeginWrite(const Table& table, std::string_view item_key);
   // Replicates `command` through the table's group and returns once it is committed and
   // applied to the table's store here. ServiceUnavailable (retryable, nothing written) if this
   // replica cannot lead the write now; InternalServerError if it did not complete in time (the
-  // outcome is unknown: `hold` then stays held until the write completes or is superseded).
-  Status Replicate(const Table& table, const storage::WriteCommand& command,
-                   KeyLatches::Hold* hold);
+  // outcome is unknown: the item then stays latched until the write completes or is
+  // superseded).
+  Status Replicate(const Table& table, const storage::WriteCommand& command, WriteScope* scope);
   replication::ReplicaManager& replicas() { return *replicas_; }
 
  private:
-  Node(std::string data_dir, int lock_fd, NodeOptions options)
-      : data_dir_(std::move(data_dir)), lock_fd_(lock_fd), options_(std::move(options)) {}
+  Node(std::string data_dir, int lock_fd, NodeOptions options);
   Status Load();
+  // Opens and drops table replicas to match the catalog: a table whose placement includes
+  // this node gets a replica here; a table the catalog no longer lists loses it. Safe to call
+  // from any thread but the Raft loop's.
+  Status Reconcile();
+  void ReconcileLoop();
   // Starts the replica of the table's group on this node.
-  Status StartReplica(const Table& table);
+  Status StartReplica(const Table& table, const std::vector<raft::NodeId>& members);
+  // Forgets the table with this name and id; its files are removed once no request uses it.
+  void DropTable(const std::string& name, const std::string& id);
   // Returns once this node leads `group` and has applied everything committed.
   Status AwaitCaughtUp(replication::GroupId group);
+  std::vector<raft::NodeId> NodeIds() const;
+  std::vector<raft::NodeId> Members(const TableInfo& info) const;
+  // Waits for a proposal through `group` made with `hold`/`term` (see Replicate).
+  Status ProposeAndWait(replication::GroupId group, const storage::WriteCommand& command,
+                        raft::Term term, KeyLatches::Hold* hold);
+  // Where a request must run: here (kNoNode) or on another node; an error if nobody can now.
+  Result<raft::NodeId> Route(const std::string& operation, const Request& request);
 
   // Fixed at construction.
   const std::string data_dir_;
@@ -111,10 +147,16 @@ class Node {
   const NodeOptions options_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<replication::ReplicaManager> replicas_;
+  std::unique_ptr<Forwarder> forwarder_;
 
   std::mutex ddl_mu_;
+  std::mutex reconcile_mu_;  // one Reconcile() at a time
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
+  bool reconcile_wanted_ = false;                         // GUARDED_BY(mu_)
+  bool stopping_ = false;                                 // GUARDED_BY(mu_)
+  std::condition_variable reconcile_cv_;                  // signals the two above
+  std::thread reconciler_;
   KeyLatches key_latches_;
 };
 

@@ -18,7 +18,7 @@ Result<std::string> PutItem(Node& node, const Request& request, Reply* reply) {
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(table_name));
   DDB_ASSIGN_OR_RETURN(std::string key, KeyFromItem(table->info, *item));
 
-  KeyLatches::Hold hold = node.LockKey(table->info.id, key);
+  DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*table, key));
   DDB_ASSIGN_OR_RETURN(std::optional<Item> old, table->store->Get(key));
   DDB_RETURN_IF_ERROR(CheckWriteCondition(params, old, reply));
   const size_t new_size = ItemSize(*item);
@@ -26,7 +26,7 @@ Result<std::string> PutItem(Node& node, const Request& request, Reply* reply) {
   storage::WriteCommand batch;
   batch.Put(key, *item);
   batch.AddStats(old.has_value() ? 0 : 1, static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size));
-  DDB_RETURN_IF_ERROR(node.Replicate(*table, batch, &hold));
+  DDB_RETURN_IF_ERROR(node.Replicate(*table, batch, &scope));
   return SingleWriteResponse(params, old, table_name, WriteUnits(std::max(new_size, old_size)));
 }
 

@@ -75,7 +75,7 @@ Result<std::string> Query(Node& node, const Request& request, Reply*) {
   }
   DDB_ASSIGN_OR_RETURN(ReadParams params, ReadReadParams(request, &placeholders, "QueryFilter"));
   DDB_ASSIGN_OR_RETURN(std::optional<bool> forward, request.OptionalBool("ScanIndexForward"));
-  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(table_name));
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTableForRead(table_name, params.consistent));
   DDB_RETURN_IF_ERROR(CheckFilterAvoidsKeys(params, table->info.KeyNames(),
                                             request.Member("FilterExpression") != nullptr ? "Filter Expression"
                                                                                           : "QueryFilter"));

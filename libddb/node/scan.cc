@@ -64,7 +64,7 @@ Result<std::string> Scan(Node& node, const Request& request, Reply*) {
     PutFixed64BE(&start, boundary(s));
     if (s + 1 < n) PutFixed64BE(&end, boundary(s + 1));
   }
-  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(table_name));
+  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTableForRead(table_name, params.consistent));
   if (params.exclusive_start_key.has_value()) {
     DDB_ASSIGN_OR_RETURN(std::string after, StartKey(table->info, *params.exclusive_start_key));
     start = std::max(start, after + std::string(1, '\0'));

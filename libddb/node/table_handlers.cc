@@ -2,6 +2,7 @@
 #include <chrono>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "libddb/model/json_writer.h"
 #include "libddb/model/limits.h"
@@ -163,20 +164,25 @@ Result<TableInfo> ParseCreateTable(const Request& request) {
 Result<std::string> CreateTable(Node& node, const Request& request, Reply*) {
   DDB_ASSIGN_OR_RETURN(TableInfo t, ParseCreateTable(request));
   std::lock_guard<std::mutex> ddl(node.ddl_mutex());
+  DDB_ASSIGN_OR_RETURN(raft::Term term, node.CatalogWriteTerm());
   if (node.catalog().Get(t.name).has_value()) {
     return Status::ResourceInUse("Table already exists: " + t.name);
   }
-  // Files first, then the catalog entry: a crash in between leaves only files, which the
-  // node removes when it next starts.
-  DDB_RETURN_IF_ERROR(node.CreateTable(t, [&] { return node.catalog().Create(t); }).status());
+  DDB_RETURN_IF_ERROR(node.ChangeCatalog(Catalog::PutCommand(t), term));
+  // A replica here: give its group a moment to elect a leader, so that the next request finds
+  // the table ACTIVE (DescribeTable says CREATING until then).
+  Result<std::shared_ptr<Table>> table = node.FindTable(t.name);
+  for (int i = 0; i < 500 && table.ok() && !node.HasLeader(**table); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   return "{\"TableDescription\":" + DescribeTableJson(t, "CREATING", 0, 0) + "}";
 }
 
 Result<std::string> DescribeTable(Node& node, const Request& request, Reply*) {
   DDB_ASSIGN_OR_RETURN(std::string name, request.TableName());
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
-  return "{\"Table\":" + DescribeTableJson(table->info, "ACTIVE", table->store->item_count(),
-                                           table->store->item_bytes()) + "}";
+  return "{\"Table\":" + DescribeTableJson(table->info, node.HasLeader(*table) ? "ACTIVE" : "CREATING",
+                                           table->store->item_count(), table->store->item_bytes()) + "}";
 }
 
 Result<std::string> ListTables(Node& node, const Request& request, Reply*) {
@@ -216,15 +222,22 @@ Result<std::string> ListTables(Node& node, const Request& request, Reply*) {
   return out + "}";
 }
 
+// The item count and size of a table's replica here, or zeros where there is none.
+static std::pair<int64_t, int64_t> LocalStatistics(Node& node, const TableInfo& info) {
+  Result<std::shared_ptr<Table>> table = node.FindTable(info.name);
+  if (!table.ok() || (*table)->info.id != info.id) return {0, 0};
+  return {(*table)->store->item_count(), (*table)->store->item_bytes()};
+}
+
 Result<std::string> DeleteTable(Node& node, const Request& request, Reply*) {
   DDB_ASSIGN_OR_RETURN(std::string name, request.TableName());
   std::lock_guard<std::mutex> ddl(node.ddl_mutex());
-  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
-  DDB_RETURN_IF_ERROR(node.catalog().Delete(name));
-  std::string description = DescribeTableJson(table->info, "DELETING", table->store->item_count(),
-                                              table->store->item_bytes());
-  node.DropTable(name, table->info.id);
-  return "{\"TableDescription\":" + description + "}";
+  DDB_ASSIGN_OR_RETURN(raft::Term term, node.CatalogWriteTerm());
+  std::optional<TableInfo> info = node.catalog().Get(name);
+  if (!info.has_value()) return TableNotFound(name);
+  auto [count, bytes] = LocalStatistics(node, *info);
+  DDB_RETURN_IF_ERROR(node.ChangeCatalog(Catalog::DeleteCommand(name), term));
+  return "{\"TableDescription\":" + DescribeTableJson(*info, "DELETING", count, bytes) + "}";
 }
 
 }  // namespace ddb::node
@@ -247,8 +260,10 @@ Result<std::string> UpdateTable(Node& node, const Request& request, Reply*) {
                               "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   }
   std::lock_guard<std::mutex> ddl(node.ddl_mutex());
-  DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
-  TableInfo info = table->info;
+  DDB_ASSIGN_OR_RETURN(raft::Term term, node.CatalogWriteTerm());
+  std::optional<TableInfo> current = node.catalog().Get(name);
+  if (!current.has_value()) return TableNotFound(name);
+  TableInfo info = *current;
   const std::string mode = billing.value_or(info.billing_mode);
   if (mode == "PROVISIONED" && info.billing_mode == "PROVISIONED" && pt != nullptr && pt->IsObject() &&
       pt->HasMember("ReadCapacityUnits") && pt->HasMember("WriteCapacityUnits") &&
@@ -265,10 +280,9 @@ Result<std::string> UpdateTable(Node& node, const Request& request, Reply*) {
   }
   DDB_RETURN_IF_ERROR(ReadThroughput(pt, mode, &info));
   info.billing_mode = mode;
-  DDB_RETURN_IF_ERROR(node.catalog().Update(info));
-  node.UpdateTableInfo(info);
-  return "{\"TableDescription\":" + DescribeTableJson(info, "UPDATING", table->store->item_count(),
-                                                      table->store->item_bytes()) + "}";
+  DDB_RETURN_IF_ERROR(node.ChangeCatalog(Catalog::PutCommand(info), term));
+  auto [count, bytes] = LocalStatistics(node, info);
+  return "{\"TableDescription\":" + DescribeTableJson(info, "UPDATING", count, bytes) + "}";
 }
 
 }  // namespace ddb::node

@@ -67,7 +67,7 @@ Result<std::string> UpdateItem(Node& node, const Request& request, Reply* reply)
     DDB_RETURN_IF_ERROR(expr::CheckKeyNotUpdated(*update, table->info.KeyNames()));
   }
 
-  KeyLatches::Hold hold = node.LockKey(table->info.id, key);
+  DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*table, key));
   DDB_ASSIGN_OR_RETURN(std::optional<Item> old, table->store->Get(key));
   DDB_RETURN_IF_ERROR(CheckWriteCondition(condition.condition, on_failure.value_or("NONE") == "ALL_OLD",
                                           old, reply));
@@ -85,7 +85,7 @@ Result<std::string> UpdateItem(Node& node, const Request& request, Reply* reply)
     storage::WriteCommand batch;
     batch.Put(key, updated);
     batch.AddStats(old.has_value() ? 0 : 1, static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size));
-    DDB_RETURN_IF_ERROR(node.Replicate(*table, batch, &hold));
+    DDB_RETURN_IF_ERROR(node.Replicate(*table, batch, &scope));
   }
 
   std::optional<Item> attributes;

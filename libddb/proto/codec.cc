@@ -31,6 +31,7 @@ std::string EncodeRequest(const RequestEnvelope& request) {
   auto r = message.initRoot<schema::Request>();
   r.setId(request.id);
   r.setDeadlineUnixMicros(request.deadline_unix_micros);
+  r.setHops(request.hops);
   r.setOperation(request.operation);
   r.setBody(AsData(request.body));
   return Frame(message);
@@ -45,6 +46,7 @@ Result<RequestEnvelope> DecodeRequest(std::string_view frame) {
     RequestEnvelope out;
     out.id = r.getId();
     out.deadline_unix_micros = r.getDeadlineUnixMicros();
+    out.hops = r.getHops();
     out.operation = r.getOperation();
     out.body = ToString(r.getBody());
     return out;

@@ -21,6 +21,7 @@ struct RequestEnvelope {
   uint64_t deadline_unix_micros = 0;  // 0: no deadline
   std::string operation;
   std::string body;
+  uint8_t hops = 0;                   // times a node forwarded it
 };
 
 struct ResponseEnvelope {

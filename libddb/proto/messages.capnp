@@ -14,6 +14,7 @@ struct Request {
   deadlineUnixMicros @1 :UInt64;  # absolute wall-clock deadline; 0 = none
   operation @2 :Text;             # "PutItem", "Query", ...
   body @3 :Data;                  # the request, DynamoDB JSON
+  hops @4 :UInt8;                 # times a node forwarded it to another (routing)
 }
 
 struct Response {

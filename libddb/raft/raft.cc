@@ -166,6 +166,7 @@ void Raft::BecomeLeader() {
   lease_wait_ = transfer ? config_.election_ticks : 0;
   // The empty entry that commits everything before this term (paper 5.4.2, 8).
   AppendEntries({Entry{term_, 0, EntryType::kNormal, {}}});
+  term_start_ = log_.LastIndex();
 }
 
 void Raft::ResetProgress() {

@@ -133,6 +133,9 @@ class Raft {
   NodeId id() const { return id_; }
   NodeId leader() const { return lead_; }
   Term term() const { return term_; }
+  // As leader: the index of the empty entry that opened this term. Once it is applied, the
+  // applied state holds everything committed before this replica led.
+  Index term_start() const { return term_start_; }
   Role role() const { return role_; }
   const ConfState& conf() const { return conf_; }
   const RaftLog& log() const { return log_; }
@@ -212,6 +215,7 @@ class Raft {
   bool pending_broadcast_ = false;   // proposals appended since the last Ready
   NodeId transferee_ = kNoNode;
   Index pending_conf_index_ = 0;     // no new ConfChange until this index is applied
+  Index term_start_ = 0;             // leader: index of this term's first entry
 
   HardState prev_hard_state_;
   bool ready_outstanding_ = false;

@@ -148,14 +148,22 @@ Status ReplicaManager::NotLeader(GroupId id, const Group& g) const {
                                             : "; the leader is node " + std::to_string(lead)));
 }
 
-void ReplicaManager::Propose(GroupId group, std::string data, Done done) {
-  Post([this, group, data = std::move(data), done = std::move(done)]() mutable {
+void ReplicaManager::Propose(GroupId group, std::string data, Done done,
+                             std::optional<raft::Term> expected_term) {
+  Post([this, group, data = std::move(data), done = std::move(done), expected_term]() mutable {
     auto it = groups_.find(group);
     if (it == groups_.end()) {
       done(Status::ResourceNotFound("no replica of group " + std::to_string(group) + " here"));
       return;
     }
     Group& g = it->second;
+    if (expected_term && (g.raft->term() != *expected_term || g.raft->role() != raft::Role::kLeader)) {
+      done(g.raft->role() == raft::Role::kLeader
+               ? Unavailable("the leader of group " + std::to_string(group) +
+                             " changed while the write was decided; retry")
+               : NotLeader(group, g));
+      return;
+    }
     Result<raft::Index> index = g.raft->Propose(std::move(data));
     if (!index.ok()) {
       done(g.raft->role() == raft::Role::kLeader ? index.status() : NotLeader(group, g));
@@ -237,6 +245,13 @@ std::vector<GroupStatus> ReplicaManager::Groups() {
   std::vector<GroupStatus> out;
   for (const auto& [id, s] : status_) out.push_back(s);
   return out;
+}
+
+std::optional<raft::Term> ReplicaManager::WriteTerm(GroupId group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = status_.find(group);
+  if (it == status_.end() || !it->second.writable) return std::nullopt;
+  return it->second.term;
 }
 
 raft::NodeId ReplicaManager::LeaderOf(GroupId group) {
@@ -424,6 +439,8 @@ void ReplicaManager::PublishStatus() {
     s.applied = r.log().applied();
     s.last = r.log().LastIndex();
     s.lease = r.HasLease();
+    s.writable = r.role() == raft::Role::kLeader && r.term_start() > 0 &&
+                 g.sm->AppliedIndex() >= r.term_start();
     s.conf = r.conf();
     for (const auto& [peer, pr] : r.progress()) s.match[peer] = pr.match;
     status.emplace(id, std::move(s));

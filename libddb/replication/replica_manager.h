@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,6 +57,7 @@ struct GroupStatus {
   raft::Index applied = 0;
   raft::Index last = 0;
   bool lease = false;
+  bool writable = false;  // leader, with its term's first entry applied
   raft::ConfState conf;
   std::map<raft::NodeId, raft::Index> match;  // leader only: each member's replicated index
 };
@@ -81,7 +83,14 @@ class ReplicaManager {
   // Replicates `data` through `group`. `done` gets OK once the entry is committed and applied
   // on this node; ServiceUnavailable (naming the leader, when known) if this replica is not the
   // leader or the entry was superseded; ResourceNotFound for an unknown group.
-  void Propose(GroupId group, std::string data, Done done);
+  // With `expected_term` set, the proposal is refused (ServiceUnavailable) unless this replica
+  // still leads in that term (see WriteTerm).
+  void Propose(GroupId group, std::string data, Done done,
+               std::optional<raft::Term> expected_term = std::nullopt);
+  // The term in which this replica leads `group` with everything committed before that term
+  // applied, as of the loop's last iteration; nullopt otherwise. A write decided on the
+  // applied state and proposed with this term as expected_term saw every earlier write.
+  std::optional<raft::Term> WriteTerm(GroupId group);
   // `done` gets OK once this replica may serve a strongly consistent read of `group` from its
   // state machine: it is the leader, holds the lease, and has applied everything committed
   // when the call arrived. ServiceUnavailable otherwise.

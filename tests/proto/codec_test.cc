@@ -12,13 +12,14 @@ namespace ddb::proto {
 namespace {
 
 TEST(ProtoCodecTest, RequestRoundTrip) {
-  RequestEnvelope r{42, 1234567890123ull, "PutItem", std::string("{\"TableName\":\"t\"}\0x", 19)};
+  RequestEnvelope r{42, 1234567890123ull, "PutItem", std::string("{\"TableName\":\"t\"}\0x", 19), 2};
   Result<RequestEnvelope> back = DecodeRequest(EncodeRequest(r));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->id, 42u);
   EXPECT_EQ(back->deadline_unix_micros, 1234567890123ull);
   EXPECT_EQ(back->operation, "PutItem");
   EXPECT_EQ(back->body, r.body);
+  EXPECT_EQ(back->hops, 2);
 }
 
 TEST(ProtoCodecTest, ResponseRoundTripOkAndError) {

@@ -1,0 +1,53 @@
+#include "libddb/node/forwarder.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace ddb::node {
+
+proto::ResponseEnvelope Forwarder::Forward(raft::NodeId to, proto::RequestEnvelope request) {
+  proto::ResponseEnvelope failed;
+  failed.id = request.id;
+  auto address = addresses_.find(to);
+  if (address == addresses_.end()) {
+    failed.status = Status(Code::kServiceUnavailable, "no address for node " + std::to_string(to));
+    return failed;
+  }
+  std::unique_ptr<net::Client> client;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& idle = idle_[to];
+    if (!idle.empty()) {
+      client = std::move(idle.back());
+      idle.pop_back();
+    }
+  }
+  if (client == nullptr) {
+    Result<std::unique_ptr<net::Client>> c = net::Client::Connect(address->second);
+    if (!c.ok()) {
+      failed.status = Status(Code::kServiceUnavailable, c.status().message());
+      return failed;
+    }
+    client = std::move(*c);
+  }
+  using namespace std::chrono;
+  auto deadline = steady_clock::now() + seconds(10);
+  if (request.deadline_unix_micros != 0) {
+    const int64_t now_us =
+        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+    const int64_t left_us = static_cast<int64_t>(request.deadline_unix_micros) - now_us;
+    deadline = std::min(deadline, steady_clock::now() + microseconds(std::max<int64_t>(left_us, 0)));
+  }
+  ++request.hops;
+  Result<proto::ResponseEnvelope> response = client->Roundtrip(std::move(request), deadline);
+  if (!response.ok()) {
+    failed.status = Status(Code::kServiceUnavailable, "forwarding to node " + std::to_string(to) +
+                                                          ": " + response.status().message());
+    return failed;  // the connection goes with `client`: a late answer must not be mistaken
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_[to].push_back(std::move(client));
+  return std::move(*response);
+}
+
+}  // namespace ddb::node
