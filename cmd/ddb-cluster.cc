@@ -135,6 +135,7 @@ int Status(const ddb::cluster::ClusterConfig& c) {
     pid_t pid = RunningPid(c, n.id);
     std::string state = "down";
     std::string tables = "null";
+    std::string groups = "[]";
     auto client = ddb::net::Client::Connect(n.address);
     ddb::net::CallOptions quick;
     quick.timeout = std::chrono::milliseconds(1000);
@@ -148,6 +149,9 @@ int Status(const ddb::cluster::ClusterConfig& c) {
           if ((*r)[at] == '"') ++n_tables;
         }
         tables = std::to_string(n_tables / 2);
+        ddb::Result<std::string> st = (*client)->Call("ddb.NodeStatus", "{}", quick);
+        size_t at = st.ok() ? st->find("\"groups\":") : std::string::npos;
+        if (at != std::string::npos) groups = st->substr(at + 9, st->size() - at - 10);
       } else if (pid != 0) {
         state = "unresponsive";
       }
@@ -155,7 +159,7 @@ int Status(const ddb::cluster::ClusterConfig& c) {
     if (state != "up") rc = ddb::cmd::kExitError;
     std::cout << "{\"node\":" << n.id << ",\"address\":" << Quote(n.address) << ",\"pid\":" << pid
               << ",\"state\":\"" << state << "\",\"tables\":" << tables
-              << ",\"data_dir\":" << Quote(n.data_dir) << "}\n";
+              << ",\"data_dir\":" << Quote(n.data_dir) << ",\"groups\":" << groups << "}\n";
   }
   return rc;
 }

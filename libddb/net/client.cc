@@ -1,10 +1,14 @@
 #include "libddb/net/client.h"
 
+#include <algorithm>
+
 #include <thread>
 
 namespace ddb::net {
 
 namespace {
+
+constexpr std::chrono::milliseconds kConnectWait(500);
 
 uint64_t UnixMicrosAt(std::chrono::steady_clock::time_point when) {
   auto remaining = when - std::chrono::steady_clock::now();
@@ -33,6 +37,9 @@ Status Client::Reconnect() {
   try {
     socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
     socket_->set(zmq::sockopt::linger, 0);
+    // Queue requests only on a completed connection, so a node that is down is noticed at
+    // once instead of at the deadline.
+    socket_->set(zmq::sockopt::immediate, 1);
     socket_->connect(address_);
     return Status::OK();
   } catch (const zmq::error_t& e) {
@@ -44,6 +51,18 @@ Result<proto::ResponseEnvelope> Client::Attempt(const proto::RequestEnvelope& re
                                                 std::chrono::steady_clock::time_point deadline) {
   try {
     const std::string frame = proto::EncodeRequest(request);
+    // Wait (briefly) for a connection: none within kConnectWait means the node is down.
+    const auto connect_by = std::min(deadline, std::chrono::steady_clock::now() + kConnectWait);
+    for (;;) {
+      zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLOUT, 0};
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          connect_by - std::chrono::steady_clock::now());
+      zmq::poll(&item, 1, std::max(wait, std::chrono::milliseconds(0)));
+      if ((item.revents & ZMQ_POLLOUT) != 0) break;
+      if (std::chrono::steady_clock::now() >= connect_by) {
+        return Status(Code::kServiceUnavailable, "cannot connect to " + address_);
+      }
+    }
     // DEALER to REP: an empty delimiter frame first.
     socket_->send(zmq::message_t(), zmq::send_flags::sndmore);
     socket_->send(zmq::buffer(frame), zmq::send_flags::none);

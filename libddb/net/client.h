@@ -22,7 +22,7 @@ namespace ddb::net {
 
 struct CallOptions {
   std::chrono::milliseconds timeout{10000};  // whole call, retries included
-  int max_attempts = 5;
+  int max_attempts = 12;  // backoff doubles from 25 ms to at most 1 s between attempts
 };
 
 class Client {

@@ -22,5 +22,7 @@ Result<std::string> Query(Node& node, const Request& request, Reply* reply);
 Result<std::string> Scan(Node& node, const Request& request, Reply* reply);
 Result<std::string> BatchGetItem(Node& node, const Request& request, Reply* reply);
 Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply* reply);
+// ddb's own: this node's replicas, for ddb-cluster status (node_status.cc).
+Result<std::string> NodeStatus(Node& node, const Request& request, Reply* reply);
 
 }  // namespace ddb::node

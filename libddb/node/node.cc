@@ -44,6 +44,7 @@ const std::map<std::string, HandlerFn, std::less<>>& Handlers() {
       {"DeleteItem", &DeleteItem},   {"UpdateItem", &UpdateItem},
       {"Query", &Query},             {"Scan", &Scan},
       {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
+      {"ddb.NodeStatus", &NodeStatus},
   };
   return handlers;
 }
@@ -322,6 +323,13 @@ Result<std::shared_ptr<Table>> Node::FindTableForRead(const std::string& name, b
   }
   DDB_RETURN_IF_ERROR(result.get());
   return table;
+}
+
+std::vector<std::shared_ptr<Table>> Node::Tables() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Table>> out;
+  for (const auto& [name, table] : tables_) out.push_back(table);
+  return out;
 }
 
 bool Node::HasLeader(const Table& table) {

@@ -96,6 +96,9 @@ class Node {
   // FindTable, and for a strongly consistent read also waits until this replica may serve one
   // (it holds the lease and has applied everything committed); ServiceUnavailable otherwise.
   Result<std::shared_ptr<Table>> FindTableForRead(const std::string& name, bool consistent);
+  // Every table replica open here.
+  std::vector<std::shared_ptr<Table>> Tables();
+  raft::NodeId id() const { return options_.id; }
   // Whether the table's replica here knows a leader (DescribeTable's ACTIVE vs CREATING).
   bool HasLeader(const Table& table);
   // Held by CreateTable, DeleteTable and UpdateTable for their whole run, so that table

@@ -7,8 +7,9 @@
 //   DescribeTable, and the other reads         any replica of the table: here if there is one
 //
 // A node without a replica of the table sends the request to one that has; a replica that
-// does not lead sends it to the leader it knows. Where no one is known, the request runs here
-// and fails with a retryable ServiceUnavailable.
+// does not lead sends it to the leader it heard from lately. Where there is none, the request
+// runs here and fails with a retryable ServiceUnavailable (the client backs off and retries
+// while a new leader is elected).
 #include <algorithm>
 
 #include "libddb/node/node.h"
@@ -19,7 +20,9 @@ namespace ddb::node {
 Result<raft::NodeId> Node::Route(const std::string& operation, const Request& request) {
   auto leader_of = [&](replication::GroupId group) -> raft::NodeId {
     if (replicas_->WriteTerm(group).has_value()) return raft::kNoNode;  // here
-    return replicas_->LeaderOf(group);
+    // Only a leader heard from lately: one that went quiet may be dead, and a request sent to
+    // it would wait out its deadline. Without one the request fails here, retryably.
+    return replicas_->LiveLeaderOf(group);
   };
   if (operation == "CreateTable" || operation == "UpdateTable" || operation == "DeleteTable") {
     return leader_of(kMetaGroup);

@@ -136,6 +136,8 @@ class Raft {
   // As leader: the index of the empty entry that opened this term. Once it is applied, the
   // applied state holds everything committed before this replica led.
   Index term_start() const { return term_start_; }
+  // Ticks since this replica last heard from a leader (capped at the election timeout).
+  int ticks_since_contact() const { return ticks_since_contact_; }
   Role role() const { return role_; }
   const ConfState& conf() const { return conf_; }
   const RaftLog& log() const { return log_; }

@@ -260,6 +260,14 @@ raft::NodeId ReplicaManager::LeaderOf(GroupId group) {
   return it == status_.end() ? raft::kNoNode : it->second.leader;
 }
 
+raft::NodeId ReplicaManager::LiveLeaderOf(GroupId group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = status_.find(group);
+  if (it == status_.end()) return raft::kNoNode;
+  const GroupStatus& s = it->second;
+  return s.role == raft::Role::kLeader || s.leader_heard ? s.leader : raft::kNoNode;
+}
+
 // --- The loop -------------------------------------------------------------------------------
 
 void ReplicaManager::Run() {
@@ -439,6 +447,7 @@ void ReplicaManager::PublishStatus() {
     s.applied = r.log().applied();
     s.last = r.log().LastIndex();
     s.lease = r.HasLease();
+    s.leader_heard = r.leader() != raft::kNoNode && r.ticks_since_contact() <= 2;
     s.writable = r.role() == raft::Role::kLeader && r.term_start() > 0 &&
                  g.sm->AppliedIndex() >= r.term_start();
     s.conf = r.conf();

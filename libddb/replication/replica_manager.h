@@ -58,6 +58,7 @@ struct GroupStatus {
   raft::Index last = 0;
   bool lease = false;
   bool writable = false;  // leader, with its term's first entry applied
+  bool leader_heard = false;  // follower: heard from the leader within two heartbeats
   raft::ConfState conf;
   std::map<raft::NodeId, raft::Index> match;  // leader only: each member's replicated index
 };
@@ -106,6 +107,9 @@ class ReplicaManager {
   std::vector<GroupStatus> Groups();
   // The leader of `group` as last seen (kNoNode if unknown).
   raft::NodeId LeaderOf(GroupId group);
+  // The leader of `group` if this replica heard from it within two heartbeats (or is it);
+  // kNoNode otherwise: a leader that went quiet may be gone.
+  raft::NodeId LiveLeaderOf(GroupId group);
 
  private:
   struct Waiter {
