@@ -49,6 +49,9 @@ std::string Quote(const std::string& s) {
   return out;
 }
 
+// The default local cluster: three nodes, so that every table survives the loss of one.
+constexpr int kDefaultNodes = 3;
+
 int Init(const std::string& dir, int nodes, int base_port, bool force) {
   const fs::path file = fs::path(dir) / "cluster.toml";
   if (fs::exists(file) && !force) {
@@ -68,7 +71,7 @@ ddb::Result<ddb::cluster::ClusterConfig> Load(const std::string& flag, bool crea
   const std::string path = ddb::cluster::ResolveClusterPath(flag);
   if (create_default && flag.empty() && std::getenv("DDB_CLUSTER") == nullptr && !fs::exists(path)) {
     // The embedded default: a local cluster under ./.ddb/.
-    if (int rc = Init(fs::path(path).parent_path().string(), 1, 7100, false); rc != 0) {
+    if (int rc = Init(fs::path(path).parent_path().string(), kDefaultNodes, 7100, false); rc != 0) {
       return ddb::Status::Internal("cannot write the default cluster file");
     }
   }
@@ -173,11 +176,11 @@ int main(int argc, char** argv) {
   std::string cluster_flag;
   app.add_option("--cluster", cluster_flag, "Cluster file (default: $DDB_CLUSTER, else ./.ddb/cluster.toml)");
   std::string dir = ".ddb";
-  int nodes = 1, base_port = 7100;
+  int nodes = kDefaultNodes, base_port = 7100;
   bool force = false;
   CLI::App* init = app.add_subcommand("init", "Write a cluster file for a local cluster");
   init->add_option("--dir", dir, "Directory for the cluster file and node data (default .ddb)");
-  init->add_option("--nodes", nodes, "Number of nodes (default 1)")->check(CLI::Range(1, 9));
+  init->add_option("--nodes", nodes, "Number of nodes (default 3)")->check(CLI::Range(1, 9));
   init->add_option("--base-port", base_port, "Node N listens on base-port + N (default 7100)")
       ->check(CLI::Range(1024, 65000));
   init->add_flag("--force", force, "Overwrite an existing cluster file");

@@ -14,8 +14,8 @@ export DDB_CLUSTER="$tmp/cluster.toml"
 trap 'ddb-cluster down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 
 check "init" 0 "$(ddb-cluster init --dir "$tmp" --base-port $((port - 1)) >/dev/null; echo $?)"
-check "up" '"state":"started"' "$(ddb-cluster up | grep -o '"state":"started"')"
-check "status" '"state":"up","tables":0' "$(ddb-cluster status | grep -o '"state":"up","tables":0')"
+check "up" 3 "$(ddb-cluster up | grep -c '"state":"started"')"
+check "status" 3 "$(ddb-cluster status | grep -c '"state":"up","tables":0')"
 
 check "create-table" 0 "$(ddb-create-table --table music --key artist:S --sort song:S >/dev/null; echo $?)"
 check "create-table again" "ddb-create-table: ResourceInUseException: Table already exists: music" \
@@ -129,6 +129,6 @@ for page in "$here"/../../man/ddb-*.1; do
   check "$name has examples" yes "$([ "$n" -gt 0 ] && echo yes || echo no)"
 done
 
-check "down" '"state":"stopped"' "$(ddb-cluster down | grep -o '"state":"stopped"')"
+check "down" 3 "$(ddb-cluster down | grep -c '"state":"stopped"')"
 if [ "$failures" -gt 0 ]; then echo "$failures checks failed"; exit 1; fi
 echo "all checks passed"
