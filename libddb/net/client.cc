@@ -48,7 +48,9 @@ Status Client::Reconnect() {
 }
 
 Result<proto::ResponseEnvelope> Client::Attempt(const proto::RequestEnvelope& request,
-                                                std::chrono::steady_clock::time_point deadline) {
+                                                std::chrono::steady_clock::time_point deadline,
+                                                bool* sent) {
+  if (sent != nullptr) *sent = false;
   try {
     const std::string frame = proto::EncodeRequest(request);
     // Wait (briefly) for a connection: none within kConnectWait means the node is down.
@@ -66,6 +68,7 @@ Result<proto::ResponseEnvelope> Client::Attempt(const proto::RequestEnvelope& re
     // DEALER to REP: an empty delimiter frame first.
     socket_->send(zmq::message_t(), zmq::send_flags::sndmore);
     socket_->send(zmq::buffer(frame), zmq::send_flags::none);
+    if (sent != nullptr) *sent = true;
     for (;;) {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
@@ -91,9 +94,10 @@ Result<proto::ResponseEnvelope> Client::Attempt(const proto::RequestEnvelope& re
 }
 
 Result<proto::ResponseEnvelope> Client::Roundtrip(proto::RequestEnvelope request,
-                                                  std::chrono::steady_clock::time_point deadline) {
+                                                  std::chrono::steady_clock::time_point deadline,
+                                                  bool* sent) {
   request.id = next_id_++;
-  return Attempt(request, deadline);
+  return Attempt(request, deadline, sent);
 }
 
 Result<std::string> Client::Call(const std::string& operation, const std::string& body,

@@ -38,16 +38,19 @@ class Client {
   Result<std::string> Call(const std::string& operation, const std::string& body,
                            const CallOptions& options = {});
   // One attempt with a complete envelope (its id is replaced), answered by the node's whole
-  // response envelope; ServiceUnavailable if no answer came before `deadline`. For a node
-  // forwarding a request to another.
+  // response envelope; ServiceUnavailable if no answer came before `deadline`, with `*sent`
+  // (if given) telling whether the request left (false: no connection, it surely did not
+  // run). For a node forwarding a request to another.
   Result<proto::ResponseEnvelope> Roundtrip(proto::RequestEnvelope request,
-                                            std::chrono::steady_clock::time_point deadline);
+                                            std::chrono::steady_clock::time_point deadline,
+                                            bool* sent = nullptr);
 
  private:
   Client(std::string address);
   Status Reconnect();
   Result<proto::ResponseEnvelope> Attempt(const proto::RequestEnvelope& request,
-                                          std::chrono::steady_clock::time_point deadline);
+                                          std::chrono::steady_clock::time_point deadline,
+                                          bool* sent = nullptr);
 
   const std::string address_;
   zmq::context_t context_;

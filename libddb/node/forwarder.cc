@@ -39,10 +39,15 @@ proto::ResponseEnvelope Forwarder::Forward(raft::NodeId to, proto::RequestEnvelo
     deadline = std::min(deadline, steady_clock::now() + microseconds(std::max<int64_t>(left_us, 0)));
   }
   ++request.hops;
-  Result<proto::ResponseEnvelope> response = client->Roundtrip(std::move(request), deadline);
+  bool sent = false;
+  Result<proto::ResponseEnvelope> response = client->Roundtrip(std::move(request), deadline, &sent);
   if (!response.ok()) {
-    failed.status = Status(Code::kServiceUnavailable, "forwarding to node " + std::to_string(to) +
-                                                          ": " + response.status().message());
+    // Not connected: nothing was sent, the caller may retry anywhere. Sent but unanswered: the
+    // request may have run there, as far as anyone here knows.
+    failed.status = Status(sent ? Code::kInternalServerError : Code::kServiceUnavailable,
+                           "forwarding to node " + std::to_string(to) + ": " +
+                               response.status().message() +
+                               (sent ? "; the request may or may not have run" : ""));
     return failed;  // the connection goes with `client`: a late answer must not be mistaken
   }
   std::lock_guard<std::mutex> lock(mu_);

@@ -24,7 +24,8 @@ class Forwarder {
       : addresses_(std::move(addresses)) {}
 
   // Sends `request` (one more hop) to node `to`, within the request's own deadline (at most
-  // 10 s); the response as that node gave it, or ServiceUnavailable if it did not answer.
+  // 10 s); the response as that node gave it, or ServiceUnavailable if no connection could be
+  // made (nothing ran), or InternalServerError if it did not answer (the outcome is unknown).
   proto::ResponseEnvelope Forward(raft::NodeId to, proto::RequestEnvelope request);
 
  private:

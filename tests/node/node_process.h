@@ -1,5 +1,5 @@
 // Starts and stops real ddb-node processes for integration tests: a cluster file in a fresh
-// temporary directory, a free loopback port, and the process stopped by PID.
+// temporary directory, free loopback ports, and the processes stopped by PID.
 #pragma once
 
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -35,67 +36,81 @@ inline int FreePort() {
   return port;
 }
 
+// A cluster of `nodes` ddb-node processes (ids 1..nodes) described by one cluster file in a
+// fresh temporary directory; the node-level calls default to node 1.
 class NodeProcess {
  public:
-  explicit NodeProcess(const std::string& name) {
+  explicit NodeProcess(const std::string& name, int nodes = 1) {
     dir_ = std::filesystem::temp_directory_path() /
            ("ddb_node_" + name + "_" + std::to_string(getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     cluster::ClusterConfig config;
-    config.nodes.push_back({1, "tcp://127.0.0.1:" + std::to_string(FreePort()), (dir_ / "node1").string()});
-    address_ = config.nodes[0].address;
+    config.replication = nodes >= 3 ? 3 : 1;
+    for (int id = 1; id <= nodes; ++id) {
+      config.nodes.push_back({id, "tcp://127.0.0.1:" + std::to_string(FreePort()),
+                              (dir_ / ("node" + std::to_string(id))).string()});
+      addresses_.push_back(config.nodes.back().address);
+    }
+    pids_.assign(static_cast<size_t>(nodes), -1);
     std::ofstream(cluster_file()) << cluster::RenderClusterToml(config, dir_.string());
   }
   ~NodeProcess() {
-    Kill(SIGKILL);
+    for (int id = 1; id <= nodes(); ++id) Kill(SIGKILL, id);
     std::filesystem::remove_all(dir_);
   }
 
+  int nodes() const { return static_cast<int>(pids_.size()); }
   std::string cluster_file() const { return (dir_ / "cluster.toml").string(); }
-  std::string data_dir() const { return (dir_ / "node1").string(); }
-  const std::string& address() const { return address_; }
+  std::string data_dir(int id = 1) const { return (dir_ / ("node" + std::to_string(id))).string(); }
+  const std::string& address(int id = 1) const { return addresses_.at(static_cast<size_t>(id - 1)); }
   std::filesystem::path dir() const { return dir_; }
 
-  // Starts ddb-node in the foreground (as a child) and waits until it answers.
-  void Start() {
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string log = (dir_ / "node.log").string();
-      execl(DDB_NODE_BIN, DDB_NODE_BIN, "--cluster", cluster_file().c_str(), "--id", "1",
-            "--log-file", log.c_str(), static_cast<char*>(nullptr));
+  // Starts node `id` in the foreground (as a child) and waits until it answers.
+  void Start(int id = 1) {
+    pid_t& pid = pids_.at(static_cast<size_t>(id - 1));
+    pid = fork();
+    if (pid == 0) {
+      std::string log = (dir_ / ("node" + std::to_string(id) + ".log")).string();
+      std::string id_text = std::to_string(id);
+      execl(DDB_NODE_BIN, DDB_NODE_BIN, "--cluster", cluster_file().c_str(), "--id",
+            id_text.c_str(), "--log-file", log.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    auto client = net::Client::Connect(address_);
+    auto client = net::Client::Connect(address(id));
     for (int i = 0; i < 100; ++i) {
       net::CallOptions quick;
       quick.timeout = std::chrono::milliseconds(100);
       quick.max_attempts = 1;
       if ((*client)->Call("ListTables", "{}", quick).ok()) return;
       int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
         return;  // the node exited: the test's next call reports it
       }
     }
   }
+  void StartAll() {
+    for (int id = 1; id <= nodes(); ++id) Start(id);
+  }
 
-  // Sends `signal` and waits for the process; returns its wait status.
-  int Kill(int signal) {
-    if (pid_ <= 0) return 0;
-    kill(pid_, signal);
+  // Sends `signal` to node `id` and waits for the process; returns its wait status.
+  int Kill(int signal, int id = 1) {
+    pid_t& pid = pids_.at(static_cast<size_t>(id - 1));
+    if (pid <= 0) return 0;
+    kill(pid, signal);
     int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
+    waitpid(pid, &status, 0);
+    pid = -1;
     return status;
   }
 
-  pid_t pid() const { return pid_; }
+  pid_t pid(int id = 1) const { return pids_.at(static_cast<size_t>(id - 1)); }
 
  private:
   std::filesystem::path dir_;
-  std::string address_;
-  pid_t pid_ = -1;
+  std::vector<std::string> addresses_;
+  std::vector<pid_t> pids_;
 };
 
 }  // namespace ddb::testing
