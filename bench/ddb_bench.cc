@@ -71,7 +71,27 @@ int main(int argc, char** argv) {
         "\"BillingMode\":\"PAY_PER_REQUEST\"}"), "CreateTable");
   };
   using ClientPtr = std::unique_ptr<ddb::net::Client>;
-  auto connect = [&](int) { return *ddb::net::Client::Connect(address); };
+  // Clients talk to the table's leader (found after each setup through ddb.NodeStatus), as a
+  // client that knows the leader would; requests to another node would be forwarded there.
+  std::string target = address;
+  auto find_leader = [&] {
+    target = address;
+    for (const auto& n : (*session)->config().nodes) {
+      auto c = ddb::net::Client::Connect(n.address);
+      if (!c.ok()) continue;
+      auto st = (*c)->Call("ddb.NodeStatus", "{}");
+      if (!st.ok()) continue;
+      size_t at = st->find("\"table\":\"" + table + "\",\"role\":\"Leader\"");
+      if (at != std::string::npos) target = n.address;
+    }
+  };
+  auto connect = [&](int) { return *ddb::net::Client::Connect(target); };
+  auto setup_and_find_leader = [&] {
+    if (!setup()) return false;
+    find_leader();
+    std::printf("  (table leader at %s, %zu node(s))\n", target.c_str(), (*session)->config().nodes.size());
+    return true;
+  };
   std::mt19937_64 seed_rng(42);
 
   for (const std::string& workload : Split(workloads_arg)) {
@@ -93,14 +113,14 @@ int main(int argc, char** argv) {
         delete db;
         std::filesystem::remove_all(raw_dir);
         ddb::bench::Print("raw leveldb sync put (1 KB)", clients, raw);
-        if (!setup()) return 1;
+        if (!setup_and_find_leader()) return 1;
         Figures f = ddb::bench::Run<ClientPtr>(clients, seconds, connect, [&](ClientPtr& cl, int t, int64_t i) {
           return cl->Call("PutItem", PutBody(table, "user#" + std::to_string(t), i)).ok();
         });
         ddb::bench::Print("ddb PutItem (1 KB, synced)", clients, f);
         std::printf("  ratio ddb/raw: %.2f\n", f.ops_per_sec / raw.ops_per_sec);
       } else if (workload == "get") {
-        if (!setup()) return 1;
+        if (!setup_and_find_leader()) return 1;
         for (int64_t i = 0; i < items; ++i) {  // preload: 1 item per partition key
           if (!Must((*session)->Call("PutItem", PutBody(table, "k" + std::to_string(i), 0)), "preload")) return 1;
         }
@@ -127,7 +147,7 @@ int main(int argc, char** argv) {
             });
         ddb::bench::Print("ddb GetItem (random key)", clients, f);
       } else if (workload == "query") {
-        if (!setup()) return 1;
+        if (!setup_and_find_leader()) return 1;
         const int64_t partitions = std::max<int64_t>(1, items / 100);
         for (int64_t p = 0; p < partitions; ++p) {  // 100 sort keys per partition key
           for (int64_t s = 0; s < 100; ++s) {

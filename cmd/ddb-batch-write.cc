@@ -52,17 +52,13 @@ int main(int argc, char** argv) {
   int rc = 0;
   auto session = ddb::cmd::OpenSession(kProgram, options, &rc);
   if (session == nullptr) return rc;
-  std::string table_json;
-  ddb::json::AppendString(table, &table_json);
   size_t written = 0;
   for (size_t begin = 0; begin < requests.size(); begin += 25) {
-    std::string batch;
     const size_t end = std::min(requests.size(), begin + 25);
-    for (size_t i = begin; i < end; ++i) batch += (batch.empty() ? "" : ",") + requests[i];
-    ddb::Result<std::string> r = session->Call("BatchWriteItem", "{\"RequestItems\":{" + table_json + ":[" + batch + "]}}");
-    if (!r.ok()) {
-      return ddb::cmd::Fail(kProgram, r.status(), "after " + std::to_string(written) + " requests");
-    }
+    ddb::Status s = ddb::client::WriteBatch(
+        *session, table, std::vector<std::string>(requests.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                  requests.begin() + static_cast<std::ptrdiff_t>(end)));
+    if (!s.ok()) return ddb::cmd::Fail(kProgram, s, "after " + std::to_string(written) + " requests");
     written += end - begin;
   }
   std::cout << "{\"written\":" << written << "}\n";

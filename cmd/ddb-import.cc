@@ -180,24 +180,21 @@ int main(int argc, char** argv) {
     for (ItemQueue& q : queues) q.Stop();
   };
   const bool progress = isatty(STDERR_FILENO) != 0;
-  std::string table_json;
-  ddb::json::AppendString(table, &table_json);
   std::vector<std::thread> workers;
   for (int w = 0; w < concurrency; ++w) {
     workers.emplace_back([&, w] {
       ddb::Result<std::unique_ptr<ddb::client::Session>> s = ddb::client::Session::Open(options.cluster);
       if (!s.ok()) return fail_all(s.status());
-      std::string batch;
+      std::vector<std::string> batch;
       std::set<std::string> keys;
       auto send = [&]() -> bool {
         if (keys.empty()) return true;
         const size_t n = keys.size();
-        ddb::Result<std::string> r =
-            (*s)->Call("BatchWriteItem", "{\"RequestItems\":{" + table_json + ":[" + batch + "]}}");
+        ddb::Status st = ddb::client::WriteBatch(**s, table, std::move(batch));
         batch.clear();
         keys.clear();
-        if (!r.ok()) {
-          fail_all(r.status());
+        if (!st.ok()) {
+          fail_all(st);
           return false;
         }
         size_t total = imported += n;
@@ -207,7 +204,7 @@ int main(int argc, char** argv) {
       Pending item;
       while (queues[static_cast<size_t>(w)].Pop(&item)) {
         if (keys.count(item.key) != 0 && !send()) return;  // a batch may not hold one key twice
-        batch += std::string(keys.empty() ? "" : ",") + "{\"PutRequest\":{\"Item\":" + item.json + "}}";
+        batch.push_back("{\"PutRequest\":{\"Item\":" + item.json + "}}");
         keys.insert(std::move(item.key));
         if (keys.size() == kBatch && !send()) return;
       }

@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 
 #include "cmd/common/command.h"
+#include "libddb/client/batch_writer.h"
 #include "libddb/client/session.h"
 #include "libddb/model/attribute_value.h"
 

@@ -169,6 +169,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
     std::shared_ptr<Table> table;
     std::string key;
     std::optional<Item> item;  // a put, or nullopt for a delete
+    Item request;              // the request's item (put) or key (delete), for UnprocessedItems
   };
   // Validate everything first: a bad request writes nothing.
   std::vector<Write> writes;
@@ -216,12 +217,27 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
       DDB_ASSIGN_OR_RETURN(std::string key, is_put ? KeyFromItem(table->info, item)
                                                    : KeyFromKeyParameter(table->info, item));
       if (!seen.insert(key).second) return Duplicates();
-      writes.push_back({table, std::move(key), is_put ? std::optional<Item>(std::move(item)) : std::nullopt});
+      writes.push_back({table, std::move(key), is_put ? std::optional<Item>(item) : std::nullopt, item});
     }
   }
   std::map<std::string, double> units;
+  // Writes this node cannot make now (it does not lead the table's group, or the write's
+  // outcome is unknown) come back as UnprocessedItems, as DynamoDB returns what it could not
+  // process; retrying them is safe, since a batch's puts and deletes are unconditional.
+  std::map<std::string, std::string> unprocessed;  // table name -> JSON write requests
+  auto defer = [&](const Write& w) {
+    std::string& list = unprocessed[w.table->info.name];
+    if (!list.empty()) list += ",";
+    list += w.item.has_value() ? "{\"PutRequest\":{\"Item\":" + ToDynamoJson(w.request) + "}}"
+                               : "{\"DeleteRequest\":{\"Key\":" + ToDynamoJson(w.request) + "}}";
+  };
   for (Write& w : writes) {
-    DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*w.table, w.key));
+    Result<Node::WriteScope> began = node.BeginWrite(*w.table, w.key);
+    if (!began.ok() && began.status().IsRetryable()) {
+      defer(w);
+      continue;
+    }
+    DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, std::move(began));
     DDB_ASSIGN_OR_RETURN(std::optional<Item> old, w.table->store->Get(w.key));
     const size_t old_size = old.has_value() ? ItemSize(*old) : 0;
     const size_t new_size = w.item.has_value() ? ItemSize(*w.item) : 0;
@@ -233,10 +249,22 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
       batch.Delete(w.key);
       batch.AddStats(-1, -static_cast<int64_t>(old_size));
     }
-    DDB_RETURN_IF_ERROR(node.Replicate(*w.table, batch, &scope));
+    if (Status s = node.Replicate(*w.table, batch, &scope); !s.ok()) {
+      if (!s.IsRetryable()) return s;
+      defer(w);
+      continue;
+    }
     units[w.table->info.name] += WriteUnits(std::max(old_size, new_size));
   }
-  std::string out = "{\"UnprocessedItems\":{}";
+  std::string out = "{\"UnprocessedItems\":{";
+  bool first_table = true;
+  for (const auto& [table_name, list] : unprocessed) {
+    if (!first_table) out += ",";
+    first_table = false;
+    json::AppendString(table_name, &out);
+    out += ":[" + list + "]";
+  }
+  out += "}";
   if (capacity != CapacityDetail::kNone) {
     out += ",\"ConsumedCapacity\":[";
     bool first = true;

@@ -143,6 +143,10 @@ class Node {
                         raft::Term term, KeyLatches::Hold* hold);
   // Where a request must run: here (kNoNode) or on another node; an error if nobody can now.
   Result<raft::NodeId> Route(const std::string& operation, const Request& request);
+  // Route for a request on one table: a strong one (write or strongly consistent read) goes to
+  // the group's leader, another to a replica.
+  raft::NodeId RouteTable(const std::string& name, bool strong);
+  raft::NodeId RouteBatch(const std::string& operation, const Request& request);
 
   // Fixed at construction.
   const std::string data_dir_;

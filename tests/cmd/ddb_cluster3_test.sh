@@ -10,7 +10,7 @@ export PATH="$bin:$PATH"
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 tmp=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base=$(free_base_port 3)
 export DDB_CLUSTER="$tmp/cluster.toml"
 trap 'ddb-cluster down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 
@@ -18,7 +18,7 @@ now_ms() { date +%s%3N; }
 # A cluster file naming only node N: commands then talk to that node alone.
 only() {
   printf '[cluster]\nreplication = 1\n[[node]]\nid = %d\naddress = "tcp://127.0.0.1:%d"\ndata_dir = "node%d"\n' \
-    "$1" $((port - 1 + $1)) "$1" > "$tmp/only$1.toml"
+    "$1" $((base + $1)) "$1" > "$tmp/only$1.toml"
   echo "$tmp/only$1.toml"
 }
 # The node leading table $1's group, from ddb-cluster status.
@@ -43,8 +43,9 @@ converged() {
   echo "replicas differ"
 }
 
-check "init 3 nodes" '"nodes":3' "$(ddb-cluster init --dir "$tmp" --nodes 3 --base-port $((port - 1)) | grep -o '"nodes":3')"
+check "init 3 nodes" '"nodes":3' "$(ddb-cluster init --dir "$tmp" --nodes 3 --base-port "$base" | grep -o '"nodes":3')"
 check "up" 3 "$(ddb-cluster up | grep -c '"state":"started"')"
+if [ "$failures" -gt 0 ]; then tail -n 3 "$tmp"/node*.log; exit 1; fi  # nothing else can pass
 check "create-table" 0 "$(ddb-create-table --table songs --key id:N >/dev/null; echo $?)"
 check "every node lists it" "songs songs songs" \
   "$(for n in 1 2 3; do ddb-list-tables --cluster "$(only $n)" | python3 -c 'import json,sys; print(json.load(sys.stdin)["TableName"])'; done | xargs)"

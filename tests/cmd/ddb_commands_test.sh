@@ -9,11 +9,11 @@ export PATH="$bin:$PATH"
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 tmp=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base=$(free_base_port 3)
 export DDB_CLUSTER="$tmp/cluster.toml"
 trap 'ddb-cluster down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 
-check "init" 0 "$(ddb-cluster init --dir "$tmp" --base-port $((port - 1)) >/dev/null; echo $?)"
+check "init" 0 "$(ddb-cluster init --dir "$tmp" --base-port "$base" >/dev/null; echo $?)"
 check "up" 3 "$(ddb-cluster up | grep -c '"state":"started"')"
 check "status" 3 "$(ddb-cluster status | grep -c '"state":"up","tables":0')"
 

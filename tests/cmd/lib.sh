@@ -8,3 +8,25 @@ check() {
     printf 'ok   %s\n' "$1"
   fi
 }
+
+# free_base_port N: a port P such that P+1..P+N are free now, below the kernel's ephemeral
+# range (32768 and up), so that no outgoing connection of another test takes one meanwhile.
+free_base_port() {
+  python3 - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(1000):
+    base = random.randrange(20000, 32000 - n)
+    socks = []
+    try:
+        for p in range(base + 1, base + n + 1):
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", p)); socks.append(s)
+    except OSError:
+        continue
+    finally:
+        for s in socks: s.close()
+    if len(socks) == n:
+        print(base); break
+PY
+}

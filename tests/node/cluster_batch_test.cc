@@ -1,0 +1,73 @@
+// Batches on a 3-node cluster: a batch whose tables are led by different nodes runs where it
+// arrived, and the writes that node cannot make come back as UnprocessedItems, exactly; sent
+// again, they are written.
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "libddb/client/batch_writer.h"
+#include "libddb/net/client.h"
+#include "tests/node/node_process.h"
+
+namespace ddb {
+namespace {
+
+std::string CreateBody(const std::string& name) {
+  return "{\"TableName\":\"" + name + "\",\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+         "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+         "\"BillingMode\":\"PAY_PER_REQUEST\"}";
+}
+
+std::string Put(const std::string& pk) {
+  return "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"" + pk + "\"}}}}";
+}
+
+TEST(ClusterBatchTest, WritesANodeCannotMakeComeBackUnprocessed) {
+  testing::NodeProcess cluster("cluster_batch", 3);
+  cluster.StartAll();
+  auto node1 = std::move(*net::Client::Connect(cluster.address(1)));
+  // Tables until two have leaders on different nodes (placement spreads them).
+  std::map<int, std::string> table_led_by;  // node -> a table it leads
+  for (int i = 0; i < 12 && table_led_by.size() < 2; ++i) {
+    const std::string name = "tab" + std::to_string(i);
+    ASSERT_TRUE(node1->Call("CreateTable", CreateBody(name)).ok());
+    for (int n = 1; n <= 3; ++n) {
+      auto c = std::move(*net::Client::Connect(cluster.address(n)));
+      Result<std::string> st = c->Call("ddb.NodeStatus", "{}");
+      ASSERT_TRUE(st.ok());
+      if (st->find("\"table\":\"" + name + "\",\"role\":\"Leader\"") != std::string::npos) {
+        table_led_by.emplace(n, name);
+      }
+    }
+  }
+  ASSERT_EQ(table_led_by.size(), 2u) << "placement put every leader on one node";
+  auto it = table_led_by.begin();
+  const auto [here, mine] = *it++;
+  const std::string theirs = it->second;
+  auto client = std::move(*net::Client::Connect(cluster.address(here)));
+  // A first write makes sure the new leader has its term's first entry applied (until then it
+  // would defer every write too).
+  ASSERT_TRUE(client->Call("PutItem", "{\"TableName\":\"" + mine + "\",\"Item\":{\"pk\":{\"S\":\"z\"}}}").ok());
+  Result<std::string> r = client->Call(
+      "BatchWriteItem", "{\"RequestItems\":{\"" + mine + "\":[" + Put("a") + "," + Put("b") +
+                            "],\"" + theirs + "\":[" + Put("c") + "]}}");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "{\"UnprocessedItems\":{\"" + theirs + "\":[" + Put("c") + "]}}");
+  Result<std::string> got = client->Call(
+      "GetItem", "{\"TableName\":\"" + mine + "\",\"Key\":{\"pk\":{\"S\":\"b\"}},\"ConsistentRead\":true}");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, "{\"Item\":{\"pk\":{\"S\":\"b\"}}}");
+
+  // A client that resends what came back (client::WriteBatch) gets it written.
+  auto session = client::Session::Open(cluster.cluster_file());
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE(client::WriteBatch(**session, theirs, {Put("c")}).ok());
+  got = client->Call("GetItem", "{\"TableName\":\"" + theirs +
+                                    "\",\"Key\":{\"pk\":{\"S\":\"c\"}},\"ConsistentRead\":true}");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, "{\"Item\":{\"pk\":{\"S\":\"c\"}}}");
+}
+
+}  // namespace
+}  // namespace ddb
