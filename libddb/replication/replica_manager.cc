@@ -1,5 +1,6 @@
 #include "libddb/replication/replica_manager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -333,6 +334,24 @@ void ReplicaManager::ProcessReadys() {
     readys.emplace_back(id, std::move(rd));
   }
   if (readys.empty() && batch.empty()) return;
+  // A leader's appends and heartbeats leave before its own fsync, so the followers' fsyncs
+  // overlap the leader's (Raft thesis 10.2.1): the leader counts itself toward a commit only
+  // once its entries are stable (Raft::Advance), so nothing commits on the strength of
+  // entries it may still lose. Everything else (votes and their answers, acknowledgements)
+  // waits for the fsync: those are promises about this node's disk.
+  {
+    std::map<raft::NodeId, std::vector<GroupMessage>> early;
+    for (auto& [id, rd] : readys) {
+      auto late = std::stable_partition(rd.messages.begin(), rd.messages.end(), [](const raft::Message& m) {
+        return m.type == raft::MessageType::kApp || m.type == raft::MessageType::kHeartbeat;
+      });
+      for (auto it = rd.messages.begin(); it != late; ++it) {
+        early[it->to].push_back(GroupMessage{id, std::move(*it)});
+      }
+      rd.messages.erase(rd.messages.begin(), late);
+    }
+    for (auto& [to, msgs] : early) transport_->Send(to, EncodeRaftBatch(msgs));
+  }
   if (!batch.empty()) {
     Status s = log_->Write(batch, sync);
     // A node that cannot persist its log must not acknowledge anything: stop loudly.
