@@ -18,6 +18,7 @@
 #include "libddb/core/logging.h"
 #include "libddb/net/server.h"
 #include "libddb/node/node.h"
+#include "libddb/replication/peer_transport.h"
 
 namespace {
 
@@ -126,6 +127,10 @@ int main(int argc, char** argv) {
   if (!node.ok()) return fail(node.status());
   ddb::net::Server server(
       [n = node->get()](const ddb::proto::RequestEnvelope& r) { return n->Handle(r); }, workers);
+  // Raft messages between nodes skip the worker pool: they must never wait behind requests
+  // that are themselves waiting for Raft.
+  server.SetInline(std::string(ddb::replication::kRaftOperation),
+                   [n = node->get()](const ddb::proto::RequestEnvelope& r) { (void)n->Handle(r); });
   ddb::Result<std::string> bound = server.Start(self->address);
   if (!bound.ok()) return fail(bound.status());
   if (!pid_file.empty()) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -22,6 +23,11 @@ std::atomic<uint64_t> g_server_seq{0};
 Server::Server(Handler handler, int workers) : handler_(std::move(handler)), workers_(workers) {}
 
 Server::~Server() { Stop(); }
+
+void Server::SetInline(std::string operation, std::function<void(const proto::RequestEnvelope&)> handler) {
+  inline_operation_ = std::move(operation);
+  inline_handler_ = std::move(handler);
+}
 
 Result<std::string> Server::Start(const std::string& address) {
   try {  // cppzmq reports failures by throwing; they stay inside this layer
@@ -45,8 +51,48 @@ Result<std::string> Server::Start(const std::string& address) {
 }
 
 void Server::Proxy() {
+  // zmq::proxy, with one exception: requests for the inline operation are handled here, with
+  // no answer, so that they never queue behind workers busy with slow requests.
+  auto recv_all = [](zmq::socket_t& from, std::vector<zmq::message_t>* parts) {
+    parts->clear();
+    do {
+      parts->emplace_back();
+      if (!from.recv(parts->back(), zmq::recv_flags::none)) {
+        parts->pop_back();
+        return;
+      }
+    } while (parts->back().more());
+  };
+  auto send_all = [](zmq::socket_t& to, std::vector<zmq::message_t>* parts) {
+    for (size_t i = 0; i < parts->size(); ++i) {
+      to.send((*parts)[i], i + 1 < parts->size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    }
+  };
   try {
-    zmq::proxy(*frontend_, *backend_);
+    std::vector<zmq::message_t> parts;
+    for (;;) {
+      zmq::pollitem_t items[] = {{static_cast<void*>(*frontend_), 0, ZMQ_POLLIN, 0},
+                                 {static_cast<void*>(*backend_), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 2, std::chrono::milliseconds(-1));
+      if ((items[0].revents & ZMQ_POLLIN) != 0) {
+        recv_all(*frontend_, &parts);
+        bool handled = false;
+        if (inline_handler_ && !parts.empty()) {
+          const zmq::message_t& last = parts.back();
+          std::string_view frame(static_cast<const char*>(last.data()), last.size());
+          Result<proto::RequestEnvelope> request = proto::DecodeRequest(frame);
+          if (request.ok() && request->operation == inline_operation_) {
+            inline_handler_(*request);
+            handled = true;
+          }
+        }
+        if (!handled && !parts.empty()) send_all(*backend_, &parts);
+      }
+      if ((items[1].revents & ZMQ_POLLIN) != 0) {
+        recv_all(*backend_, &parts);
+        if (!parts.empty()) send_all(*frontend_, &parts);
+      }
+    }
   } catch (const zmq::error_t& e) {
     if (e.num() != ETERM) spdlog::error("server proxy stopped: {}", e.what());
   }

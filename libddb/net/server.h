@@ -31,6 +31,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // Requests for `operation` are one-way and quick: `handler` runs on the receiving thread
+  // itself and nothing is answered, so they never wait behind busy workers (Raft messages).
+  // REQUIRES: before Start().
+  void SetInline(std::string operation, std::function<void(const proto::RequestEnvelope&)> handler);
+
   // Binds `address` ("tcp://127.0.0.1:7001", or port "*" for any free one) and starts
   // serving. Returns the address actually bound.
   Result<std::string> Start(const std::string& address);
@@ -50,6 +55,8 @@ class Server {
   std::thread proxy_;
   std::vector<std::thread> threads_;
   bool running_ = false;
+  std::string inline_operation_;
+  std::function<void(const proto::RequestEnvelope&)> inline_handler_;
 };
 
 }  // namespace ddb::net

@@ -162,7 +162,7 @@ Result<std::string> BatchGetItem(Node& node, const Request& request, Reply*) {
   return out + "}";
 }
 
-Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
+Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply* reply) {
   DDB_ASSIGN_OR_RETURN(const rapidjson::Value* items, RequestItems(request));
   DDB_ASSIGN_OR_RETURN(CapacityDetail capacity, ReadReturnConsumedCapacity(request));
   struct Write {
@@ -232,7 +232,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply*) {
                                : "{\"DeleteRequest\":{\"Key\":" + ToDynamoJson(w.request) + "}}";
   };
   for (Write& w : writes) {
-    Result<Node::WriteScope> began = node.BeginWrite(*w.table, w.key);
+    Result<Node::WriteScope> began = node.BeginWrite(*w.table, w.key, reply);
     if (!began.ok() && began.status().IsRetryable()) {
       defer(w);
       continue;

@@ -35,6 +35,11 @@ Item ToItem(const TableInfo& t) {
   item["rcu"] = Num(t.read_capacity);
   item["wcu"] = Num(t.write_capacity);
   item["created_micros"] = Num(static_cast<int64_t>(t.creation_time * 1e6));
+  if (!t.replicas.empty()) {
+    AttributeList replicas;
+    for (uint64_t id : t.replicas) replicas.push_back(Num(static_cast<int64_t>(id)));
+    item["replicas"] = AttributeValue::L(std::move(replicas));
+  }
   return item;
 }
 
@@ -90,6 +95,16 @@ Result<TableInfo> FromItem(const Item& item) {
   DDB_ASSIGN_OR_RETURN(t.write_capacity, num("wcu"));
   DDB_ASSIGN_OR_RETURN(int64_t micros, num("created_micros"));
   t.creation_time = static_cast<double>(micros) / 1e6;
+  if (auto r = item.find("replicas"); r != item.end()) {
+    if (r->second.type() != AttrType::kL) return Status::Corruption("catalog replicas is not a list");
+    for (const AttributeValue& v : r->second.l()) {
+      int64_t id;
+      if (v.type() != AttrType::kN || !v.n().ToInt64(&id) || id <= 0) {
+        return Status::Corruption("catalog replica id malformed");
+      }
+      t.replicas.push_back(static_cast<uint64_t>(id));
+    }
+  }
   return t;
 }
 

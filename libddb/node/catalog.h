@@ -34,6 +34,10 @@ struct TableInfo {
   int64_t read_capacity = 0;
   int64_t write_capacity = 0;
   double creation_time = 0;  // seconds since the epoch
+  // The nodes holding the table's replicas, chosen when it was created and kept until
+  // membership changes move them: a changed cluster file never moves a table by itself.
+  // Empty for tables created before placement was recorded (placement is computed then).
+  std::vector<uint64_t> replicas;
 
   // The key attribute names, partition key first.
   std::vector<std::string> KeyNames() const;

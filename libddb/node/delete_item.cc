@@ -14,7 +14,7 @@ Result<std::string> DeleteItem(Node& node, const Request& request, Reply* reply)
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(table_name));
   DDB_ASSIGN_OR_RETURN(std::string key, KeyFromKeyParameter(table->info, *key_item));
 
-  DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*table, key));
+  DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*table, key, reply));
   DDB_ASSIGN_OR_RETURN(std::optional<Item> old, table->store->Get(key));
   DDB_RETURN_IF_ERROR(CheckWriteCondition(params, old, reply));
   const size_t old_size = old.has_value() ? ItemSize(*old) : 0;

@@ -141,7 +141,12 @@ std::vector<raft::NodeId> Node::NodeIds() const {
 }
 
 std::vector<raft::NodeId> Node::Members(const TableInfo& info) const {
+  if (!info.replicas.empty()) return std::vector<raft::NodeId>(info.replicas.begin(), info.replicas.end());
   return PlaceReplicas(info.id, NodeIds(), options_.replication);
+}
+
+std::vector<raft::NodeId> Node::PlaceNewTable(const std::string& table_id) const {
+  return PlaceReplicas(table_id, NodeIds(), options_.replication);
 }
 
 Status Node::Load() {
@@ -173,7 +178,13 @@ Status Node::Load() {
   }
   DDB_RETURN_IF_ERROR(Reconcile());
   // Directories of tables the catalog no longer lists: a DeleteTable applied while the files
-  // were still in use when the node stopped, or one interrupted before it removed them.
+  // were still in use when the node stopped, or one interrupted before it removed them. Only
+  // where the catalog is known to be current (a single node, caught up above): a replica of a
+  // multi-node catalog may be behind, and a table it does not know yet is not garbage.
+  if (all.size() > 1) {
+    reconciler_ = std::thread([this] { ReconcileLoop(); });
+    return Status::OK();
+  }
   std::set<std::string> ids;
   for (const TableInfo& info : catalog_->List()) ids.insert(info.id);
   std::error_code ec;
@@ -205,7 +216,9 @@ void Node::ReconcileLoop() {
 Status Node::Reconcile() {
   std::lock_guard<std::mutex> reconciling(reconcile_mu_);
   std::map<std::string, TableInfo> wanted;  // by name: the tables with a replica here
+  std::set<std::string> listed;              // ids of every table the catalog lists
   for (TableInfo& info : catalog_->List()) {
+    listed.insert(info.id);
     std::vector<raft::NodeId> members = Members(info);
     if (std::find(members.begin(), members.end(), options_.id) != members.end()) {
       wanted.emplace(info.name, std::move(info));
@@ -216,7 +229,15 @@ Status Node::Reconcile() {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [name, table] : tables_) {
       auto it = wanted.find(name);
-      if (it == wanted.end() || it->second.id != table->info.id) doomed.emplace_back(name, table->info.id);
+      if (it != wanted.end() && it->second.id == table->info.id) continue;
+      if (listed.count(table->info.id) != 0) {
+        // Still a table, placed elsewhere now (a table from before placement was recorded,
+        // after the cluster file changed): its data stays until membership changes move it.
+        spdlog::warn("node {}: table {} is no longer placed here; keeping its replica",
+                     options_.id, name);
+        continue;
+      }
+      doomed.emplace_back(name, table->info.id);
     }
   }
   for (const auto& [name, id] : doomed) DropTable(name, id);
@@ -255,8 +276,12 @@ Status Node::StartReplica(const Table& table, const std::vector<raft::NodeId>& m
     // The only member: lead at once, and serve nothing until the whole log is applied (a store
     // not closed cleanly applies again from its durable index, then recounts its statistics).
     replicas_->Campaign(group);
-    DDB_RETURN_IF_ERROR(AwaitCaughtUp(group));
-    return table.store->FinishRecovery();
+    // The group now applies to this store: from here on the table must be published (and so
+    // kept open) whatever happens; a replica that did not catch up answers retryably.
+    Status s = AwaitCaughtUp(group);
+    if (s.ok()) s = table.store->FinishRecovery();
+    if (!s.ok()) spdlog::error("table {}: {}", table.info.name, s.ToString());
+    return Status::OK();
   }
   // A new group elects its first leader quickly; a running one refuses the campaign.
   if (members.front() == options_.id) replicas_->Campaign(group);
@@ -345,15 +370,24 @@ Result<raft::Term> Node::CatalogWriteTerm() {
 
 Status Node::ChangeCatalog(const storage::WriteCommand& command, raft::Term term) {
   DDB_RETURN_IF_ERROR(ProposeAndWait(kMetaGroup, command, term, nullptr));
-  return Reconcile();
+  // The change is made: a replica here that fails to open or start is this node's problem
+  // (logged by Reconcile, retried at the next change), not the caller's.
+  (void)Reconcile();
+  return Status::OK();
 }
 
-Result<Node::WriteScope> Node::BeginWrite(const Table& table, std::string_view item_key) {
+Result<Node::WriteScope> Node::BeginWrite(const Table& table, std::string_view item_key,
+                                          Reply* reply) {
   const std::string& id = table.info.id;
   WriteScope scope;
-  scope.hold = key_latches_.Acquire(
-      XXH64(item_key.data(), item_key.size(), XXH64(id.data(), id.size(), 0)));
+  // Not leading: refuse before waiting on the latch (a write there may be stuck until a
+  // partition heals, and nothing here could be decided anyway).
   std::optional<raft::Term> term = replicas_->WriteTerm(TableGroup(id));
+  if (term.has_value()) {
+    scope.hold = key_latches_.Acquire(
+        XXH64(item_key.data(), item_key.size(), XXH64(id.data(), id.size(), 0)));
+    term = replicas_->WriteTerm(TableGroup(id));
+  }
   if (!term.has_value()) {
     raft::NodeId leader = replicas_->LeaderOf(TableGroup(id));
     return Status(Code::kServiceUnavailable,
@@ -364,11 +398,33 @@ Result<Node::WriteScope> Node::BeginWrite(const Table& table, std::string_view i
                            : "; the leader is node " + std::to_string(leader)));
   }
   scope.term = *term;
+  scope.reply = reply;
+  scope.decision = reply->decisions.size();
+  reply->decisions.push_back({TableGroup(id), *term, false});
   return scope;
 }
 
+Status Node::ConfirmLeader(replication::GroupId group, raft::Term term) {
+  auto done = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = done->get_future();
+  replicas_->ReadBarrier(group, [done](Status s) { done->set_value(std::move(s)); });
+  if (result.wait_for(kReplicateTimeout) != std::future_status::ready) {
+    return Status(Code::kServiceUnavailable, "could not confirm leadership in time");
+  }
+  DDB_RETURN_IF_ERROR(result.get());
+  std::optional<raft::Term> now = replicas_->WriteTerm(group);
+  if (!now.has_value() || *now != term) {
+    return Status(Code::kServiceUnavailable, "the leader changed while the write was decided; retry");
+  }
+  return Status::OK();
+}
+
 Status Node::Replicate(const Table& table, const storage::WriteCommand& command, WriteScope* scope) {
-  return ProposeAndWait(TableGroup(table.info.id), command, scope->term, &scope->hold);
+  Status s = ProposeAndWait(TableGroup(table.info.id), command, scope->term, &scope->hold);
+  // Committed in the decision's term: no other leader came in between. A failure is an
+  // error of its own (retryable or of unknown outcome), needing no confirmation either.
+  if (scope->reply != nullptr) scope->reply->decisions[scope->decision].replicated = true;
+  return s;
 }
 
 Status Node::ProposeAndWait(replication::GroupId group, const storage::WriteCommand& command,
@@ -436,6 +492,18 @@ proto::ResponseEnvelope Node::Handle(const proto::RequestEnvelope& request) {
   }
   Reply reply;
   Result<std::string> body = it->second(*this, *parsed, &reply);
+  // An answer decided on this node's state without a write to prove it (a failed condition,
+  // a delete of nothing) holds only if no other leader could have written meanwhile.
+  std::set<std::pair<replication::GroupId, raft::Term>> to_confirm;
+  for (const Reply::Decision& d : reply.decisions) {
+    if (!d.replicated) to_confirm.insert({d.group, d.term});
+  }
+  for (const auto& [group, term] : to_confirm) {
+    if (Status s = ConfirmLeader(group, term); !s.ok()) {
+      response.status = s;
+      return response;
+    }
+  }
   if (body.ok()) {
     response.body = std::move(*body);
   } else {

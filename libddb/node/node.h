@@ -54,6 +54,15 @@ struct Table {
 // What a handler produces besides its body.
 struct Reply {
   std::string error_item;  // see proto::ResponseEnvelope::error_item
+  // Writes decided on this node's applied state (Node::BeginWrite). One that replicated
+  // nothing (a failed condition, a delete of a missing item, an error found in the stored
+  // item) is answered only once the node proves it still led in that term (Node::Handle).
+  struct Decision {
+    replication::GroupId group = 0;
+    raft::Term term = 0;
+    bool replicated = false;
+  };
+  std::vector<Decision> decisions;
 };
 
 struct NodeOptions {
@@ -99,6 +108,8 @@ class Node {
   // Every table replica open here.
   std::vector<std::shared_ptr<Table>> Tables();
   raft::NodeId id() const { return options_.id; }
+  // The nodes a new table's replicas go to (recorded in its TableInfo::replicas).
+  std::vector<raft::NodeId> PlaceNewTable(const std::string& table_id) const;
   // Whether the table's replica here knows a leader (DescribeTable's ACTIVE vs CREATING).
   bool HasLeader(const Table& table);
   // Held by CreateTable, DeleteTable and UpdateTable for their whole run, so that table
@@ -110,10 +121,12 @@ class Node {
   struct WriteScope {
     KeyLatches::Hold hold;
     raft::Term term = 0;
+    Reply* reply = nullptr;
+    size_t decision = 0;  // index in reply->decisions
   };
   // Latches the item, then checks this node may decide writes to the table now
-  // (ServiceUnavailable, retryable, if not).
-  Result<WriteScope> BeginWrite(const Table& table, std::string_view item_key);
+  // (ServiceUnavailable, retryable, if not); records the decision in `reply`.
+  Result<WriteScope> BeginWrite(const Table& table, std::string_view item_key, Reply* reply);
   // Replicates `command` through the table's group and returns once it is committed and
   // applied to the table's store here. ServiceUnavailable (retryable, nothing written) if this
   // replica cannot lead the write now; InternalServerError if it did not complete in time (the
@@ -143,6 +156,9 @@ class Node {
                         raft::Term term, KeyLatches::Hold* hold);
   // Where a request must run: here (kNoNode) or on another node; an error if nobody can now.
   Result<raft::NodeId> Route(const std::string& operation, const Request& request);
+  // OK if this node still leads `group` in `term` and holds its lease (so what it decided on
+  // its applied state in that term was current); ServiceUnavailable otherwise.
+  Status ConfirmLeader(replication::GroupId group, raft::Term term);
   // Route for a request on one table: a strong one (write or strongly consistent read) goes to
   // the group's leader, another to a replica.
   raft::NodeId RouteTable(const std::string& name, bool strong);

@@ -168,6 +168,7 @@ Result<std::string> CreateTable(Node& node, const Request& request, Reply*) {
   if (node.catalog().Get(t.name).has_value()) {
     return Status::ResourceInUse("Table already exists: " + t.name);
   }
+  for (raft::NodeId id : node.PlaceNewTable(t.id)) t.replicas.push_back(id);
   DDB_RETURN_IF_ERROR(node.ChangeCatalog(Catalog::PutCommand(t), term));
   // A replica here: give its group a moment to elect a leader, so that the next request finds
   // the table ACTIVE (DescribeTable says CREATING until then).

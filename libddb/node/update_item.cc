@@ -67,7 +67,7 @@ Result<std::string> UpdateItem(Node& node, const Request& request, Reply* reply)
     DDB_RETURN_IF_ERROR(expr::CheckKeyNotUpdated(*update, table->info.KeyNames()));
   }
 
-  DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*table, key));
+  DDB_ASSIGN_OR_RETURN(Node::WriteScope scope, node.BeginWrite(*table, key, reply));
   DDB_ASSIGN_OR_RETURN(std::optional<Item> old, table->store->Get(key));
   DDB_RETURN_IF_ERROR(CheckWriteCondition(condition.condition, on_failure.value_or("NONE") == "ALL_OLD",
                                           old, reply));

@@ -43,6 +43,38 @@ TEST(NetTest, RoundTripAndErrors) {
   EXPECT_EQ(r.status().ToString(), "ValidationException: bad: x");
 }
 
+// Inline requests are handled on the receiving thread, without an answer, even while every
+// worker is busy.
+TEST(NetTest, InlineRequestsSkipBusyWorkers) {
+  Server server(Echo, 1);
+  std::atomic<int> pings{0};
+  server.SetInline("Ping", [&](const proto::RequestEnvelope&) { ++pings; });
+  Result<std::string> address = server.Start("tcp://127.0.0.1:*");
+  ASSERT_TRUE(address.ok());
+  std::thread busy([&] {
+    auto c = Client::Connect(*address);
+    EXPECT_EQ(*(*c)->Call("Sleep", "500"), "slept");  // occupies the only worker
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  zmq::context_t context;
+  zmq::socket_t dealer(context, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(*address);
+  proto::RequestEnvelope ping;
+  ping.operation = "Ping";
+  for (int i = 0; i < 3; ++i) {
+    std::string frame = proto::EncodeRequest(ping);
+    dealer.send(zmq::message_t(), zmq::send_flags::sndmore);
+    dealer.send(zmq::buffer(frame), zmq::send_flags::none);
+  }
+  for (int i = 0; i < 100 && pings.load() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ(pings.load(), 3) << "inline requests waited for the busy worker";
+  busy.join();
+  zmq::pollitem_t item{static_cast<void*>(dealer), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, std::chrono::milliseconds(50));
+  EXPECT_EQ(item.revents & ZMQ_POLLIN, 0) << "an inline request was answered";
+}
+
 TEST(NetTest, ConcurrentClients) {
   Server server(Echo, 4);
   std::string address = *server.Start("tcp://127.0.0.1:*");

@@ -2,6 +2,7 @@
 // arrived, and the writes that node cannot make come back as UnprocessedItems, exactly; sent
 // again, they are written.
 #include <map>
+#include <fstream>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -67,6 +68,35 @@ TEST(ClusterBatchTest, WritesANodeCannotMakeComeBackUnprocessed) {
                                     "\",\"Key\":{\"pk\":{\"S\":\"c\"}},\"ConsistentRead\":true}");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(*got, "{\"Item\":{\"pk\":{\"S\":\"c\"}}}");
+}
+
+// A table keeps the replicas it was created with: a node added to the cluster file (before any
+// membership change moves data to it) takes nothing away from the nodes that hold it.
+TEST(ClusterPlacementTest, ANewNodeInTheClusterFileMovesNothing) {
+  testing::NodeProcess cluster("cluster_placement", 3);
+  cluster.StartAll();
+  auto node1 = std::move(*net::Client::Connect(cluster.address(1)));
+  for (int i = 0; i < 8; ++i) {
+    Result<std::string> created = node1->Call("CreateTable", CreateBody("tab" + std::to_string(i)));
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ASSERT_TRUE(node1->Call("PutItem", "{\"TableName\":\"tab" + std::to_string(i) +
+                                           "\",\"Item\":{\"pk\":{\"S\":\"kept\"}}}").ok());
+  }
+  for (int id = 1; id <= 3; ++id) cluster.Kill(SIGTERM, id);
+  std::ofstream(cluster.cluster_file(), std::ios::app)
+      << "\n[[node]]\nid = 4\naddress = \"tcp://127.0.0.1:" << testing::FreePort()
+      << "\"\ndata_dir = \"node4\"\n";
+  cluster.StartAll();  // node 4 is never started
+  for (int n = 1; n <= 3; ++n) {
+  auto client = std::move(*net::Client::Connect(cluster.address(n)));
+  for (int i = 0; i < 8; ++i) {
+    Result<std::string> got = client->Call(
+        "GetItem", "{\"TableName\":\"tab" + std::to_string(i) +
+                       "\",\"Key\":{\"pk\":{\"S\":\"kept\"}},\"ConsistentRead\":true}");
+    ASSERT_TRUE(got.ok()) << "t" << i << ": " << got.status().ToString();
+    EXPECT_EQ(*got, "{\"Item\":{\"pk\":{\"S\":\"kept\"}}}") << "t" << i;
+  }
+  }  // every node answers for every table
 }
 
 }  // namespace
