@@ -1,5 +1,8 @@
 // ddb-batch-get: read many items by key, keys as JSON lines on stdin. See man/ddb-batch-get.1.
+#include <algorithm>
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "cmd/common/client_command.h"
 #include "libddb/model/dynamo_json.h"
@@ -34,7 +37,12 @@ int main(int argc, char** argv) {
   for (size_t begin = 0; begin < keys.size(); begin += 100) {
     std::string pending;
     for (size_t i = begin; i < std::min(keys.size(), begin + 100); ++i) pending += (pending.empty() ? "" : ",") + keys[i];
-    while (!pending.empty()) {
+    std::chrono::milliseconds backoff(25);
+    for (bool first = true; !pending.empty(); first = false) {
+      if (!first) {  // keys came back unprocessed: give the cluster a moment
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+      }
       std::string spec = "{\"Keys\":[" + pending + "]";
       if (!projection.empty()) ddb::cmd::AddString(&spec, "ProjectionExpression", projection);
       if (consistent) ddb::cmd::AddRaw(&spec, "ConsistentRead", "true");

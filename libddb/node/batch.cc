@@ -114,7 +114,21 @@ Result<std::string> BatchGetItem(Node& node, const Request& request, Reply*) {
   size_t bytes = 0;
   bool full = false;
   for (const GetPart& part : parts) {
-    DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTableForRead(part.table_name, part.consistent));
+    Result<std::shared_ptr<Table>> found_table = node.FindTableForRead(part.table_name, part.consistent);
+    if (!found_table.ok() && found_table.status().IsRetryable()) {
+      // Not readable here now (no replica, or not the leader for a strong read): all its keys
+      // come back unprocessed, as DynamoDB returns what it could not read.
+      std::string left;
+      for (const Item& k : part.keys) left += (left.empty() ? "" : ",") + ToDynamoJson(k);
+      if (responses.size() > 1) responses += ",";
+      json::AppendString(part.table_name, &responses);
+      responses += ":[]";
+      if (unprocessed.size() > 1) unprocessed += ",";
+      json::AppendString(part.table_name, &unprocessed);
+      unprocessed += ":{\"Keys\":[" + left + "]" + part.options_json + "}";
+      continue;
+    }
+    DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, std::move(found_table));
     std::vector<std::string> keys;
     std::set<std::string> seen;
     for (const Item& k : part.keys) {

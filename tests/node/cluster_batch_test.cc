@@ -60,6 +60,16 @@ TEST(ClusterBatchTest, WritesANodeCannotMakeComeBackUnprocessed) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, "{\"Item\":{\"pk\":{\"S\":\"b\"}}}");
 
+  // A strongly consistent BatchGetItem over both: the keys of the table led elsewhere come
+  // back unprocessed.
+  r = client->Call("BatchGetItem", "{\"RequestItems\":{\"" + mine +
+                                       "\":{\"Keys\":[{\"pk\":{\"S\":\"a\"}}],\"ConsistentRead\":true},\"" +
+                                       theirs + "\":{\"Keys\":[{\"pk\":{\"S\":\"c\"}}],\"ConsistentRead\":true}}}");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->find("\"" + mine + "\":[{\"pk\":{\"S\":\"a\"}}]"), std::string::npos) << *r;
+  EXPECT_NE(r->find("\"UnprocessedKeys\":{\"" + theirs + "\":{\"Keys\":[{\"pk\":{\"S\":\"c\"}}]"),
+            std::string::npos) << *r;
+
   // A client that resends what came back (client::WriteBatch) gets it written.
   auto session = client::Session::Open(cluster.cluster_file());
   ASSERT_TRUE(session.ok());
