@@ -442,13 +442,13 @@ void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
 void ReplicaManager::MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next) {
   const raft::RaftLog& log = g.raft->log();
   if (log.LastIndex() - log.SnapshotIndex() <= options_.compact_after) return;
+  raft::Index at = std::min(g.sm->AppliedIndex(), log.stable());
+  if (at <= log.SnapshotIndex() || at > log.applied()) return;  // before paying for a Sync
   Status s = g.sm->Sync();
   if (!s.ok()) {
     spdlog::warn("group {}: not compacting, the data did not sync: {}", id, s.ToString());
     return;
   }
-  raft::Index at = std::min(g.sm->AppliedIndex(), log.stable());
-  if (at <= log.SnapshotIndex() || at > log.applied()) return;
   g.raft->Compact(at, std::make_shared<const std::string>());
   next->Compact(id, g.raft->snapshot().meta);
 }
