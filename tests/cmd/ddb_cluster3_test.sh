@@ -93,8 +93,10 @@ check "no acknowledged write lost" 0 "$lost"
 check "restart" 1 "$(ddb-cluster up | grep -c '"state":"started"')"
 sum=$(converged songs)
 check "replicas identical after the restart" yes "$([ "$sum" != "replicas differ" ] && echo yes || echo no)"
-check "item count on the restarted node" "$(( 300 + 3 + $(wc -l < "$tmp/acked") + 1 ))" \
-  "$(ddb-scan --cluster "$(only "$leader")" --table songs --plain | wc -l)"
+# Every acknowledged write is there; a write whose answer was lost in the kill may be too.
+count=$(ddb-scan --cluster "$(only "$leader")" --table songs --plain | wc -l)
+check "item count on the restarted node" yes \
+  "$([ "$count" -ge $(( 300 + 3 + $(wc -l < "$tmp/acked") + 1 )) ] && [ "$count" -le $(( 300 + 3 + 400 + 1 )) ] && echo yes || echo "no ($count)")"
 
 # Table changes reach every node.
 check "delete-table via a node" 0 "$(ddb-delete-table --cluster "$(only 2)" --table songs >/dev/null; echo $?)"
