@@ -36,6 +36,16 @@ KeyLatches::Hold KeyLatches::Acquire(uint64_t hash) {
   return Hold(this, index);
 }
 
+std::optional<KeyLatches::Hold> KeyLatches::TryAcquireUntil(
+    uint64_t hash, std::chrono::steady_clock::time_point deadline) {
+  const size_t index = hash % stripes_.size();
+  Stripe& s = stripes_[index];
+  std::unique_lock<std::mutex> lock(s.mu);
+  if (!s.cv.wait_until(lock, deadline, [&] { return !s.busy; })) return std::nullopt;
+  s.busy = true;
+  return Hold(this, index);
+}
+
 void KeyLatches::Release(size_t stripe) {
   Stripe& s = stripes_[stripe];
   {

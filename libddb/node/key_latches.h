@@ -5,16 +5,19 @@
 // through Raft; the next write of that item must not read before the outcome is applied. A
 // handler that stops waiting for its proposal (a timeout: the outcome is unknown) hands its
 // Hold to the proposal, which releases the stripe when it finally completes; until then, later
-// writes of the item wait, as they must, for state nobody knows yet.
+// writes of the item wait, as they must, for state nobody knows yet (the node bounds that wait
+// with TryAcquireUntil and answers retryably).
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 
 namespace ddb::node {
 
@@ -46,6 +49,9 @@ class KeyLatches {
 
   // Waits until the stripe of `hash` is free and takes it.
   Hold Acquire(uint64_t hash);
+  // As Acquire, but gives up at `deadline` (nullopt): a stripe may stay held for as long as a
+  // write of unknown outcome is in flight, say through a network partition.
+  std::optional<Hold> TryAcquireUntil(uint64_t hash, std::chrono::steady_clock::time_point deadline);
 
  private:
   struct Stripe {

@@ -384,8 +384,16 @@ Result<Node::WriteScope> Node::BeginWrite(const Table& table, std::string_view i
   // partition heals, and nothing here could be decided anyway).
   std::optional<raft::Term> term = replicas_->WriteTerm(TableGroup(id));
   if (term.has_value()) {
-    scope.hold = key_latches_.Acquire(
-        XXH64(item_key.data(), item_key.size(), XXH64(id.data(), id.size(), 0)));
+    // The item may be held by a write of unknown outcome (stuck behind a partition): wait no
+    // longer than a write may take, then let the client retry.
+    std::optional<KeyLatches::Hold> hold = key_latches_.TryAcquireUntil(
+        XXH64(item_key.data(), item_key.size(), XXH64(id.data(), id.size(), 0)),
+        std::chrono::steady_clock::now() + kReplicateTimeout);
+    if (!hold.has_value()) {
+      return Status(Code::kServiceUnavailable,
+                    "the item is held by an earlier write whose outcome is not known yet; retry");
+    }
+    scope.hold = std::move(*hold);
     term = replicas_->WriteTerm(TableGroup(id));
   }
   if (!term.has_value()) {

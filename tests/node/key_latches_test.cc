@@ -58,6 +58,17 @@ TEST(KeyLatchesTest, DetachedHoldStaysHeldUntilItsReleaseRuns) {
   EXPECT_TRUE(got.load());
 }
 
+TEST(KeyLatchesTest, TryAcquireGivesUpAtItsDeadline) {
+  KeyLatches latches;
+  KeyLatches::Hold h = latches.Acquire(7);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(latches.TryAcquireUntil(7, start + 30ms).has_value());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 30ms);
+  EXPECT_TRUE(latches.TryAcquireUntil(8, start + 30ms).has_value());  // another stripe
+  h.Reset();
+  EXPECT_TRUE(latches.TryAcquireUntil(7, std::chrono::steady_clock::now() + 30ms).has_value());
+}
+
 TEST(KeyLatchesTest, MovedHoldReleasesOnce) {
   KeyLatches latches;
   KeyLatches::Hold a = latches.Acquire(7);
