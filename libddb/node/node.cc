@@ -302,18 +302,25 @@ void Node::DropTable(const std::string& name, const std::string& id) {
   if (Status s = replicas_->RemoveGroup(TableGroup(id)); !s.ok()) {
     spdlog::error("table {}: removing its replica failed: {}", name, s.ToString());
   }
-  // The files go once no request uses the table. A table that only moved away from this node
-  // is deleted here too: its replicas live on elsewhere.
+  // The files go once no request uses the table (Reconcile drops only tables the catalog no
+  // longer lists).
   doomed->storage->deleted = true;
+}
+
+Status Node::ReadBarrier(replication::GroupId group) {
+  auto done = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = done->get_future();
+  replicas_->ReadBarrier(group, [done](Status s) { done->set_value(std::move(s)); });
+  if (result.wait_for(kReplicateTimeout) != std::future_status::ready) {
+    return Status(Code::kServiceUnavailable, "the read barrier did not complete in time");
+  }
+  return result.get();
 }
 
 Status Node::AwaitCaughtUp(replication::GroupId group) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
-    auto done = std::make_shared<std::promise<Status>>();
-    std::future<Status> result = done->get_future();
-    replicas_->ReadBarrier(group, [done](Status s) { done->set_value(std::move(s)); });
-    Status s = result.get();
+    Status s = ReadBarrier(group);
     // Writes need the published leader status too (WriteTerm), which trails by an iteration.
     if (s.ok() && replicas_->WriteTerm(group).has_value()) return s;
     if (!s.ok() && s.code() != Code::kServiceUnavailable) return s;
@@ -340,13 +347,7 @@ Result<std::shared_ptr<Table>> Node::FindTable(const std::string& name) {
 Result<std::shared_ptr<Table>> Node::FindTableForRead(const std::string& name, bool consistent) {
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, FindTable(name));
   if (!consistent) return table;  // any replica's applied state, possibly stale
-  auto done = std::make_shared<std::promise<Status>>();
-  std::future<Status> result = done->get_future();
-  replicas_->ReadBarrier(TableGroup(table->info.id), [done](Status s) { done->set_value(std::move(s)); });
-  if (result.wait_for(kReplicateTimeout) != std::future_status::ready) {
-    return Status(Code::kServiceUnavailable, "the read barrier did not complete in time");
-  }
-  DDB_RETURN_IF_ERROR(result.get());
+  DDB_RETURN_IF_ERROR(ReadBarrier(TableGroup(table->info.id)));
   return table;
 }
 
@@ -413,13 +414,7 @@ Result<Node::WriteScope> Node::BeginWrite(const Table& table, std::string_view i
 }
 
 Status Node::ConfirmLeader(replication::GroupId group, raft::Term term) {
-  auto done = std::make_shared<std::promise<Status>>();
-  std::future<Status> result = done->get_future();
-  replicas_->ReadBarrier(group, [done](Status s) { done->set_value(std::move(s)); });
-  if (result.wait_for(kReplicateTimeout) != std::future_status::ready) {
-    return Status(Code::kServiceUnavailable, "could not confirm leadership in time");
-  }
-  DDB_RETURN_IF_ERROR(result.get());
+  DDB_RETURN_IF_ERROR(ReadBarrier(group));
   std::optional<raft::Term> now = replicas_->WriteTerm(group);
   if (!now.has_value() || *now != term) {
     return Status(Code::kServiceUnavailable, "the leader changed while the write was decided; retry");

@@ -147,8 +147,14 @@ class Node {
   Status StartReplica(const Table& table, const std::vector<raft::NodeId>& members);
   // Forgets the table with this name and id; its files are removed once no request uses it.
   void DropTable(const std::string& name, const std::string& id);
+  // Waits (at most kReplicateTimeout) until this replica may serve a strongly consistent read
+  // of `group`; ServiceUnavailable if it cannot.
+  Status ReadBarrier(replication::GroupId group);
   // Returns once this node leads `group` and has applied everything committed.
   Status AwaitCaughtUp(replication::GroupId group);
+  // Where a strong request on `group` goes: kNoNode if this node can take it now, else the
+  // leader if one was heard from lately, else kNoNode (it fails here, retryably).
+  raft::NodeId LeaderTarget(replication::GroupId group);
   std::vector<raft::NodeId> NodeIds() const;
   std::vector<raft::NodeId> Members(const TableInfo& info) const;
   // Waits for a proposal through `group` made with `hold`/`term` (see Replicate).

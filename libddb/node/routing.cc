@@ -18,15 +18,16 @@
 
 namespace ddb::node {
 
+raft::NodeId Node::LeaderTarget(replication::GroupId group) {
+  if (replicas_->WriteTerm(group).has_value()) return raft::kNoNode;  // here
+  // Only a leader heard from lately: one that went quiet may be dead, and a request sent to it
+  // would wait out its deadline. Without one the request fails here, retryably.
+  return replicas_->LiveLeaderOf(group);
+}
+
 Result<raft::NodeId> Node::Route(const std::string& operation, const Request& request) {
-  auto leader_of = [&](replication::GroupId group) -> raft::NodeId {
-    if (replicas_->WriteTerm(group).has_value()) return raft::kNoNode;  // here
-    // Only a leader heard from lately: one that went quiet may be dead, and a request sent to
-    // it would wait out its deadline. Without one the request fails here, retryably.
-    return replicas_->LiveLeaderOf(group);
-  };
   if (operation == "CreateTable" || operation == "UpdateTable" || operation == "DeleteTable") {
-    return leader_of(kMetaGroup);
+    return LeaderTarget(kMetaGroup);
   }
   if (operation == "BatchWriteItem" || operation == "BatchGetItem") return RouteBatch(operation, request);
   const bool write = operation == "PutItem" || operation == "UpdateItem" || operation == "DeleteItem";
@@ -55,10 +56,7 @@ raft::NodeId Node::RouteTable(const std::string& name, bool strong) {
     here = it != tables_.end() && it->second->info.id == info->id;
   }
   if (!here) return members.front();
-  if (!strong) return raft::kNoNode;
-  if (replicas_->WriteTerm(TableGroup(info->id)).has_value()) return raft::kNoNode;
-  // Only a leader heard from lately (see leader_of in Route).
-  return replicas_->LiveLeaderOf(TableGroup(info->id));
+  return strong ? LeaderTarget(TableGroup(info->id)) : raft::kNoNode;
 }
 
 // A batch goes where all its tables would send it; a batch whose tables would go to different
