@@ -1,5 +1,5 @@
-// ddb-cluster: write a cluster file, start and stop its nodes on this machine, show their
-// state. See man/ddb-cluster.1.
+// ddb-cluster: write a cluster file, start and stop its nodes and gateway on this machine,
+// show their state. See man/ddb-cluster.1.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "cmd/common/command.h"
 #include "libddb/cluster/cluster_config.h"
@@ -20,27 +21,66 @@ namespace {
 constexpr const char* kProgram = "ddb-cluster";
 namespace fs = std::filesystem;
 
-std::string PidFile(const ddb::cluster::ClusterConfig& c, int id) {
-  return (fs::path(c.path).parent_path() / ("node" + std::to_string(id) + ".pid")).string();
+// The files of a process `ddb-cluster up` starts ("node1", ..., "gateway"), beside the
+// cluster file.
+std::string PidFile(const ddb::cluster::ClusterConfig& c, const std::string& name) {
+  return (fs::path(c.path).parent_path() / (name + ".pid")).string();
 }
-std::string LogFile(const ddb::cluster::ClusterConfig& c, int id) {
-  return (fs::path(c.path).parent_path() / ("node" + std::to_string(id) + ".log")).string();
+std::string LogFile(const ddb::cluster::ClusterConfig& c, const std::string& name) {
+  return (fs::path(c.path).parent_path() / (name + ".log")).string();
 }
+std::string NodeName(int id) { return "node" + std::to_string(id); }
+constexpr const char* kGatewayName = "gateway";
 
-// The pid in the node's pid file if that process is alive, else 0.
-pid_t RunningPid(const ddb::cluster::ClusterConfig& c, int id) {
-  std::ifstream in(PidFile(c, id));
+// The pid in the process's pid file if that process is alive, else 0.
+pid_t RunningPid(const ddb::cluster::ClusterConfig& c, const std::string& name) {
+  std::ifstream in(PidFile(c, name));
   pid_t pid = 0;
   if (!(in >> pid) || pid <= 0) return 0;
   return kill(pid, 0) == 0 ? pid : 0;
 }
 
-// ddb-node next to this binary, else from PATH.
-std::string NodeBinary() {
+// `program` (ddb-node, ddb-gateway) next to this binary, else from PATH.
+std::string SiblingBinary(const std::string& program) {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && fs::exists(self.parent_path() / "ddb-node")) return (self.parent_path() / "ddb-node").string();
-  return "ddb-node";
+  if (!ec && fs::exists(self.parent_path() / program)) return (self.parent_path() / program).string();
+  return program;
+}
+
+// Starts `program` with `args` plus --cluster, --detach, --pid-file and --log-file, unless
+// the process `name` already runs. Returns "running", "started" or "failed"; *pid is its pid.
+std::string StartDaemon(const ddb::cluster::ClusterConfig& c, const std::string& name,
+                        const std::string& program, std::vector<std::string> args, pid_t* pid) {
+  *pid = RunningPid(c, name);
+  if (*pid != 0) return "running";
+  const std::string bin = SiblingBinary(program);
+  std::vector<std::string> argv = {bin, "--cluster", c.path, "--detach", "--pid-file", PidFile(c, name),
+                                   "--log-file", LogFile(c, name)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargs;
+  for (std::string& a : argv) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  pid_t child = fork();
+  if (child == 0) {
+    execvp(bin.c_str(), cargs.data());
+    std::perror(("ddb-cluster: cannot run " + program).c_str());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);  // --detach returns once the daemon serves, or says why not
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "failed";
+  *pid = RunningPid(c, name);
+  return "started";
+}
+
+// Stops the process `name` with SIGTERM, waiting up to 10 s. Returns its state afterwards.
+std::string StopDaemon(const ddb::cluster::ClusterConfig& c, const std::string& name) {
+  pid_t pid = RunningPid(c, name);
+  if (pid == 0) return "not running";
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 200 && kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return kill(pid, 0) == 0 ? "still running" : "stopped";
 }
 
 std::string Quote(const std::string& s) {
@@ -51,8 +91,10 @@ std::string Quote(const std::string& s) {
 
 // The default local cluster: three nodes, so that every table survives the loss of one.
 constexpr int kDefaultNodes = 3;
+constexpr int kDefaultBasePort = 7100;
 
-int Init(const std::string& dir, int nodes, int base_port, bool force) {
+int Init(const std::string& dir, int nodes, int base_port, const std::string& gateway_listen,
+         bool force) {
   const fs::path file = fs::path(dir) / "cluster.toml";
   if (fs::exists(file) && !force) {
     ddb::cmd::PrintError(kProgram, ddb::Status::ResourceInUse(file.string() + " exists (use --force to overwrite)"));
@@ -61,9 +103,11 @@ int Init(const std::string& dir, int nodes, int base_port, bool force) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   const std::string abs = fs::absolute(dir).lexically_normal().string();
-  ddb::cluster::ClusterConfig c = ddb::cluster::DefaultLocalCluster(abs, nodes, base_port);
+  ddb::cluster::ClusterConfig c =
+      ddb::cluster::DefaultLocalCluster(abs, nodes, base_port, gateway_listen);
   std::ofstream(file) << ddb::cluster::RenderClusterToml(c, abs);
-  std::cout << "{\"cluster_file\":" << Quote(file.string()) << ",\"nodes\":" << nodes << "}\n";
+  std::cout << "{\"cluster_file\":" << Quote(file.string()) << ",\"nodes\":" << nodes
+            << ",\"gateway\":" << Quote(gateway_listen) << "}\n";
   return ddb::cmd::kExitOk;
 }
 
@@ -71,7 +115,9 @@ ddb::Result<ddb::cluster::ClusterConfig> Load(const std::string& flag, bool crea
   const std::string path = ddb::cluster::ResolveClusterPath(flag);
   if (create_default && flag.empty() && std::getenv("DDB_CLUSTER") == nullptr && !fs::exists(path)) {
     // The embedded default: a local cluster under ./.ddb/.
-    if (int rc = Init(fs::path(path).parent_path().string(), kDefaultNodes, 7100, false); rc != 0) {
+    if (int rc = Init(fs::path(path).parent_path().string(), kDefaultNodes, kDefaultBasePort,
+                      std::string(ddb::cluster::kDefaultGatewayListen), false);
+        rc != 0) {
       return ddb::Status::Internal("cannot write the default cluster file");
     }
   }
@@ -81,52 +127,28 @@ ddb::Result<ddb::cluster::ClusterConfig> Load(const std::string& flag, bool crea
 int Up(const ddb::cluster::ClusterConfig& c) {
   int rc = ddb::cmd::kExitOk;
   for (const ddb::cluster::NodeConfig& n : c.nodes) {
-    std::string state;
-    pid_t pid = RunningPid(c, n.id);
-    if (pid != 0) {
-      state = "running";
-    } else {
-      const std::string bin = NodeBinary(), id = std::to_string(n.id), pid_file = PidFile(c, n.id),
-                        log_file = LogFile(c, n.id);
-      pid_t child = fork();
-      if (child == 0) {
-        execlp(bin.c_str(), bin.c_str(), "--cluster", c.path.c_str(), "--id", id.c_str(), "--detach",
-               "--pid-file", pid_file.c_str(), "--log-file", log_file.c_str(), static_cast<char*>(nullptr));
-        std::perror("ddb-cluster: cannot run ddb-node");
-        _exit(127);
-      }
-      int status = 0;
-      waitpid(child, &status, 0);  // --detach returns once the node serves, or says why not
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        state = "started";
-        pid = RunningPid(c, n.id);
-      } else {
-        state = "failed";
-        rc = ddb::cmd::kExitError;
-      }
-    }
+    pid_t pid = 0;
+    std::string state = StartDaemon(c, NodeName(n.id), "ddb-node", {"--id", std::to_string(n.id)}, &pid);
+    if (state == "failed") rc = ddb::cmd::kExitError;
     std::cout << "{\"node\":" << n.id << ",\"address\":" << Quote(n.address) << ",\"pid\":" << pid
-              << ",\"state\":\"" << state << "\",\"log\":" << Quote(LogFile(c, n.id)) << "}\n";
+              << ",\"state\":\"" << state << "\",\"log\":" << Quote(LogFile(c, NodeName(n.id))) << "}\n";
   }
+  pid_t pid = 0;
+  std::string state = StartDaemon(c, kGatewayName, "ddb-gateway", {}, &pid);
+  if (state == "failed") rc = ddb::cmd::kExitError;
+  std::cout << "{\"gateway\":" << Quote("http://" + c.gateway_listen) << ",\"pid\":" << pid
+            << ",\"state\":\"" << state << "\",\"log\":" << Quote(LogFile(c, kGatewayName)) << "}\n";
   return rc;
 }
 
 int Down(const ddb::cluster::ClusterConfig& c) {
   int rc = ddb::cmd::kExitOk;
+  std::string state = StopDaemon(c, kGatewayName);
+  if (state == "still running") rc = ddb::cmd::kExitError;
+  std::cout << "{\"gateway\":" << Quote("http://" + c.gateway_listen) << ",\"state\":\"" << state << "\"}\n";
   for (const ddb::cluster::NodeConfig& n : c.nodes) {
-    pid_t pid = RunningPid(c, n.id);
-    std::string state = "not running";
-    if (pid != 0) {
-      kill(pid, SIGTERM);
-      state = "stopping";
-      for (int i = 0; i < 200 && kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (kill(pid, 0) == 0) {
-        rc = ddb::cmd::kExitError;
-        state = "still running";
-      } else {
-        state = "stopped";
-      }
-    }
+    state = StopDaemon(c, NodeName(n.id));
+    if (state == "still running") rc = ddb::cmd::kExitError;
     std::cout << "{\"node\":" << n.id << ",\"state\":\"" << state << "\"}\n";
   }
   return rc;
@@ -135,7 +157,7 @@ int Down(const ddb::cluster::ClusterConfig& c) {
 int Status(const ddb::cluster::ClusterConfig& c) {
   int rc = ddb::cmd::kExitOk;
   for (const ddb::cluster::NodeConfig& n : c.nodes) {
-    pid_t pid = RunningPid(c, n.id);
+    pid_t pid = RunningPid(c, NodeName(n.id));
     std::string state = "down";
     std::string tables = "null";
     std::string groups = "[]";
@@ -164,6 +186,10 @@ int Status(const ddb::cluster::ClusterConfig& c) {
               << ",\"state\":\"" << state << "\",\"tables\":" << tables
               << ",\"data_dir\":" << Quote(n.data_dir) << ",\"groups\":" << groups << "}\n";
   }
+  pid_t pid = RunningPid(c, kGatewayName);
+  std::cout << "{\"gateway\":" << Quote("http://" + c.gateway_listen) << ",\"pid\":" << pid
+            << ",\"state\":\"" << (pid != 0 ? "up" : "down") << "\"}\n";
+  if (pid == 0) rc = ddb::cmd::kExitError;
   return rc;
 }
 
@@ -176,20 +202,32 @@ int main(int argc, char** argv) {
   std::string cluster_flag;
   app.add_option("--cluster", cluster_flag, "Cluster file (default: $DDB_CLUSTER, else ./.ddb/cluster.toml)");
   std::string dir = ".ddb";
-  int nodes = kDefaultNodes, base_port = 7100;
+  int nodes = kDefaultNodes, base_port = kDefaultBasePort;
+  std::string gateway_listen;
   bool force = false;
   CLI::App* init = app.add_subcommand("init", "Write a cluster file for a local cluster");
   init->add_option("--dir", dir, "Directory for the cluster file and node data (default .ddb)");
   init->add_option("--nodes", nodes, "Number of nodes (default 3)")->check(CLI::Range(1, 9));
-  init->add_option("--base-port", base_port, "Node N listens on base-port + N (default 7100)")
-      ->check(CLI::Range(1024, 65000));
+  CLI::Option* base_port_option =
+      init->add_option("--base-port", base_port,
+                       "Node N listens on base-port + N (default 7100); the gateway on base-port itself "
+                       "unless --gateway-listen says otherwise")
+          ->check(CLI::Range(1024, 65000));
+  init->add_option("--gateway-listen", gateway_listen,
+                   "HOST:PORT for ddb-gateway (default 127.0.0.1:8000, or 127.0.0.1:BASE-PORT with --base-port)");
   init->add_flag("--force", force, "Overwrite an existing cluster file");
-  CLI::App* up = app.add_subcommand("up", "Start the cluster's nodes (writing the default cluster first if there is none)");
-  CLI::App* down = app.add_subcommand("down", "Stop the cluster's nodes");
-  CLI::App* status = app.add_subcommand("status", "Show each node's state");
+  CLI::App* up = app.add_subcommand("up", "Start the cluster's nodes and its gateway (writing the default cluster first if there is none)");
+  CLI::App* down = app.add_subcommand("down", "Stop the cluster's gateway and nodes");
+  CLI::App* status = app.add_subcommand("status", "Show each node's and the gateway's state");
   if (int rc = ddb::cmd::ParseArgs(app, argc, argv); rc >= 0) return rc;
 
-  if (*init) return Init(dir, nodes, base_port, force);
+  if (*init) {
+    if (gateway_listen.empty()) {
+      gateway_listen = base_port_option->count() > 0 ? "127.0.0.1:" + std::to_string(base_port)
+                                                     : std::string(ddb::cluster::kDefaultGatewayListen);
+    }
+    return Init(dir, nodes, base_port, gateway_listen, force);
+  }
   ddb::Result<ddb::cluster::ClusterConfig> config = Load(cluster_flag, /*create_default=*/up->parsed());
   if (!config.ok()) {
     ddb::cmd::PrintError(kProgram, config.status());

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds, starts a local cluster under
-# ./.ddb/, creates a table, imports sample data through a pipe and queries it.
+# ./.ddb/ (three nodes and the gateway), creates a table, imports sample data through a pipe,
+# queries it, and reads an item back through the gateway with the aws CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
@@ -34,5 +35,12 @@ ddb-scan --table music --filter '#y = :y' --names '{"#y":"year"}' --values '{":y
 step "ddb-update --table music --key '{\"artist\":\"Abba\",\"song\":\"SOS\"}' --plain --update 'ADD plays :one' --values '{\":one\":{\"N\":\"1\"}}' --return ALL_NEW"
 ddb-update --table music --key '{"artist":"Abba","song":"SOS"}' --plain --update 'ADD plays :one' \
   --values '{":one":{"N":"1"}}' --return ALL_NEW
+
+# The same cluster through DynamoDB's HTTP API, as the aws CLI and every SDK see it.
+export AWS_ACCESS_KEY_ID=AKIDDDBLOCAL00000001 AWS_SECRET_ACCESS_KEY=ddb-local-development-secret-do-not-use
+export AWS_DEFAULT_REGION=us-east-1
+step "aws dynamodb --endpoint-url http://127.0.0.1:8000 get-item --table-name music --key '{\"artist\":{\"S\":\"Abba\"},\"song\":{\"S\":\"SOS\"}}'"
+/usr/bin/aws dynamodb --endpoint-url http://127.0.0.1:8000 get-item --table-name music \
+  --key '{"artist":{"S":"Abba"},"song":{"S":"SOS"}}' --output json
 
 printf '\nThe cluster keeps running (ddb-cluster status; stop it with ddb-cluster down).\n'

@@ -11,8 +11,9 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev rapidjson-dev libxxhash-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev
-  # tests and benchmarks
+  # tests and benchmarks (the gateway's suite drives it with boto3 and the aws CLI)
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-pytest python3-boto3 awscli wrk
 )
 
 missing=()

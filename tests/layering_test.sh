@@ -17,6 +17,8 @@ declare -A allowed=(
   [cluster]="core model cluster"
   [s3]="core model s3"
   [client]="core model proto net cluster client"
+  [http]="core http"
+  [gateway]="core model proto net cluster client http gateway"
   [replication]="core model raft storage proto net cluster replication"
   [node]="core model expr raft storage proto net cluster replication node"
 )

@@ -8,7 +8,14 @@ Result<std::unique_ptr<Session>> Session::Open(const std::string& cluster_flag) 
   return std::unique_ptr<Session>(new Session(std::move(config)));
 }
 
-Result<std::string> Session::Call(const std::string& operation, const std::string& body) {
+std::unique_ptr<Session> Session::Create(cluster::ClusterConfig config, size_t first_node) {
+  std::unique_ptr<Session> s(new Session(std::move(config)));
+  if (!s->config_.nodes.empty()) s->current_ = first_node % s->config_.nodes.size();
+  return s;
+}
+
+Result<std::string> Session::Call(const std::string& operation, const std::string& body,
+                                  std::string* error_item) {
   Status last;
   for (size_t tried = 0; tried < config_.nodes.size(); ++tried) {
     const cluster::NodeConfig& node = config_.nodes[current_];
@@ -17,7 +24,7 @@ Result<std::string> Session::Call(const std::string& operation, const std::strin
     }
     net::CallOptions options;
     options.timeout = std::chrono::milliseconds(tried + 1 < config_.nodes.size() ? 3000 : 10000);
-    Result<std::string> r = client_->Call(operation, body, options);
+    Result<std::string> r = client_->Call(operation, body, options, error_item);
     if (r.ok() || r.status().code() != Code::kServiceUnavailable) return r;
     last = Status(Code::kServiceUnavailable,
                   "node " + std::to_string(node.id) + " at " + node.address +

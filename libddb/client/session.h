@@ -18,9 +18,14 @@ namespace ddb::client {
 class Session {
  public:
   static Result<std::unique_ptr<Session>> Open(const std::string& cluster_flag);
+  // A session over a loaded cluster file that tries the nodes in order from the
+  // `first_node`-th (modulo their number), so that many sessions spread over the nodes.
+  static std::unique_ptr<Session> Create(cluster::ClusterConfig config, size_t first_node = 0);
 
   // Sends a DynamoDB operation with its JSON body; the response body, or the node's error.
-  Result<std::string> Call(const std::string& operation, const std::string& body);
+  // `error_item`: see net::Client::Call.
+  Result<std::string> Call(const std::string& operation, const std::string& body,
+                           std::string* error_item = nullptr);
 
   const cluster::ClusterConfig& config() const { return config_; }
 

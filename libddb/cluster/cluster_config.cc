@@ -65,6 +65,15 @@ Result<ClusterConfig> ParseClusterToml(std::string_view text, const std::string&
       }
       config.replication = static_cast<int>(*r);
     }
+    if (auto node = (*c)["region"]; node) {
+      auto region = node.value<std::string>();
+      if (!region || region->empty() ||
+          region->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+        return Invalid(file_name, node.node()->source(),
+                       "cluster.region must be a region name such as us-east-1");
+      }
+      config.region = *region;
+    }
   }
   const toml::array* nodes = root["node"].as_array();
   if (nodes == nullptr || nodes->empty()) {
@@ -108,6 +117,17 @@ Result<ClusterConfig> ParseClusterToml(std::string_view text, const std::string&
                    "cluster.replication is " + std::to_string(config.replication) + " but only " +
                        std::to_string(config.nodes.size()) + " nodes are listed");
   }
+  if (const toml::table* g = root["gateway"].as_table()) {
+    if (auto node = (*g)["listen"]; node) {
+      auto listen = node.value<std::string>();
+      size_t colon = listen ? listen->rfind(':') : std::string::npos;
+      if (!listen || colon == std::string::npos || colon == 0 || colon + 1 == listen->size() ||
+          listen->find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+        return Invalid(file_name, node.node()->source(), "gateway.listen must look like HOST:PORT");
+      }
+      config.gateway_listen = *listen;
+    }
+  }
   if (const toml::table* b = root["backup"].as_table()) {
     if (auto target = (*b)["target"].value<std::string>()) {
       config.backup_target = *target;
@@ -148,8 +168,10 @@ std::string ResolveClusterPath(const std::string& flag) {
   return ".ddb/cluster.toml";
 }
 
-ClusterConfig DefaultLocalCluster(const std::string& dir, int nodes, int base_port) {
+ClusterConfig DefaultLocalCluster(const std::string& dir, int nodes, int base_port,
+                                  const std::string& gateway_listen) {
   ClusterConfig c;
+  c.gateway_listen = gateway_listen;
   c.name = "local";
   c.replication = nodes >= 3 ? 3 : 1;
   for (int i = 1; i <= nodes; ++i) {
@@ -178,11 +200,12 @@ std::string RenderClusterToml(const ClusterConfig& config, const std::string& di
   std::ostringstream out;
   out << "# ddb cluster file: see DESIGN.md section 2 and man ddb-cluster.\n";
   out << "[cluster]\nname = " << quote(config.name) << "\nreplication = " << config.replication
-      << "\n";
+      << "\nregion = " << quote(config.region) << "\n";
   for (const NodeConfig& n : config.nodes) {
     out << "\n[[node]]\nid = " << n.id << "\naddress = " << quote(n.address)
         << "\ndata_dir = " << quote(relative(n.data_dir)) << "\n";
   }
+  out << "\n[gateway]\nlisten = " << quote(config.gateway_listen) << "\n";
   if (!config.backup_target.empty()) {
     std::string target = config.backup_target;
     if (target.rfind("file://", 0) == 0) target = "file://" + relative(target.substr(7));

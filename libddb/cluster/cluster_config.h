@@ -3,11 +3,15 @@
 //   [cluster]
 //   name = "local"
 //   replication = 3
+//   region = "us-east-1"          # the region in table ARNs (default us-east-1)
 //
 //   [[node]]
 //   id = 1
 //   address = "tcp://127.0.0.1:7101"
 //   data_dir = "node1"            # relative paths are relative to the file's directory
+//
+//   [gateway]
+//   listen = "127.0.0.1:8000"     # where ddb-gateway serves DynamoDB's HTTP API
 //
 //   [backup]
 //   target = "file://backups"     # or s3://bucket/prefix with endpoint, region, keys
@@ -27,6 +31,9 @@
 
 namespace ddb::cluster {
 
+// Where ddb-gateway listens unless the cluster file or a flag says otherwise.
+inline constexpr std::string_view kDefaultGatewayListen = "127.0.0.1:8000";
+
 struct NodeConfig {
   int id = 0;
   std::string address;   // ZeroMQ endpoint, tcp://host:port
@@ -41,8 +48,10 @@ struct AccessKey {
 struct ClusterConfig {
   std::string name = "local";
   int replication = 1;
+  std::string region = "us-east-1";  // in table ARNs; the region clients sign for
   std::vector<NodeConfig> nodes;
   std::string backup_target;
+  std::string gateway_listen = std::string(kDefaultGatewayListen);  // HOST:PORT
   std::vector<AccessKey> access_keys;
   std::string path;  // the file it was loaded from
 
@@ -59,8 +68,10 @@ Result<ClusterConfig> LoadClusterFile(const std::string& path);
 // The cluster file to use: `flag` if given, else $DDB_CLUSTER, else ./.ddb/cluster.toml.
 std::string ResolveClusterPath(const std::string& flag);
 
-// The embedded default: `nodes` loopback nodes under `dir` on ports base_port+1...
-ClusterConfig DefaultLocalCluster(const std::string& dir, int nodes, int base_port);
+// The embedded default: `nodes` loopback nodes under `dir` on ports base_port+1..., the
+// gateway at `gateway_listen`.
+ClusterConfig DefaultLocalCluster(const std::string& dir, int nodes, int base_port,
+                                  const std::string& gateway_listen = std::string(kDefaultGatewayListen));
 
 // TOML text for `config` (paths written relative to `dir` when inside it).
 std::string RenderClusterToml(const ClusterConfig& config, const std::string& dir);

@@ -39,6 +39,7 @@ constexpr std::array kCodes = {
     CodeInfo{Code::kInvalidSignature, "InvalidSignatureException", 400, false},
     CodeInfo{Code::kMissingAuthenticationToken, "MissingAuthenticationTokenException", 400,
              false},
+    CodeInfo{Code::kIncompleteSignature, "IncompleteSignatureException", 400, false},
     CodeInfo{Code::kAccessDenied, "AccessDeniedException", 400, false},
     CodeInfo{Code::kSerialization, "SerializationException", 400, false},
     CodeInfo{Code::kUnknownOperation, "UnknownOperationException", 400, false},

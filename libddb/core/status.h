@@ -42,6 +42,7 @@ enum class Code : unsigned char {
   kUnrecognizedClient,             // UnrecognizedClientException
   kInvalidSignature,               // InvalidSignatureException
   kMissingAuthenticationToken,     // MissingAuthenticationTokenException
+  kIncompleteSignature,            // IncompleteSignatureException
   kAccessDenied,                   // AccessDeniedException
   kSerialization,                  // SerializationException
   kUnknownOperation,               // UnknownOperationException

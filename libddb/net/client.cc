@@ -101,7 +101,7 @@ Result<proto::ResponseEnvelope> Client::Roundtrip(proto::RequestEnvelope request
 }
 
 Result<std::string> Client::Call(const std::string& operation, const std::string& body,
-                                 const CallOptions& options) {
+                                 const CallOptions& options, std::string* error_item) {
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   proto::RequestEnvelope request;
   request.operation = operation;
@@ -115,6 +115,7 @@ Result<std::string> Client::Call(const std::string& operation, const std::string
     if (response.ok()) {
       if (response->status.ok()) return std::move(response->body);
       last = response->status;
+      if (error_item != nullptr) *error_item = std::move(response->error_item);
     } else {
       last = response.status();
     }

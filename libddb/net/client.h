@@ -34,9 +34,10 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Sends `operation` with its DynamoDB JSON `body`; returns the response body, or the
-  // error the node answered with.
+  // error the node answered with. With a ConditionalCheckFailedException that carries the
+  // item (ReturnValuesOnConditionCheckFailure=ALL_OLD), sets *error_item (if given) to it.
   Result<std::string> Call(const std::string& operation, const std::string& body,
-                           const CallOptions& options = {});
+                           const CallOptions& options = {}, std::string* error_item = nullptr);
   // One attempt with a complete envelope (its id is replaced), answered by the node's whole
   // response envelope; ServiceUnavailable if no answer came before `deadline`, with `*sent`
   // (if given) telling whether the request left (false: no connection, it surely did not

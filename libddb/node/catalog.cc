@@ -35,6 +35,9 @@ Item ToItem(const TableInfo& t) {
   item["rcu"] = Num(t.read_capacity);
   item["wcu"] = Num(t.write_capacity);
   item["created_micros"] = Num(static_cast<int64_t>(t.creation_time * 1e6));
+  if (t.last_update_to_pay_per_request > 0) {
+    item["ppr_micros"] = Num(static_cast<int64_t>(t.last_update_to_pay_per_request * 1e6));
+  }
   if (!t.replicas.empty()) {
     AttributeList replicas;
     for (uint64_t id : t.replicas) replicas.push_back(Num(static_cast<int64_t>(id)));
@@ -95,6 +98,12 @@ Result<TableInfo> FromItem(const Item& item) {
   DDB_ASSIGN_OR_RETURN(t.write_capacity, num("wcu"));
   DDB_ASSIGN_OR_RETURN(int64_t micros, num("created_micros"));
   t.creation_time = static_cast<double>(micros) / 1e6;
+  if (item.count("ppr_micros") != 0) {
+    DDB_ASSIGN_OR_RETURN(int64_t ppr, num("ppr_micros"));
+    t.last_update_to_pay_per_request = static_cast<double>(ppr) / 1e6;
+  } else if (t.billing_mode == "PAY_PER_REQUEST") {
+    t.last_update_to_pay_per_request = t.creation_time;  // entries written before this field
+  }
   if (auto r = item.find("replicas"); r != item.end()) {
     if (r->second.type() != AttrType::kL) return Status::Corruption("catalog replicas is not a list");
     for (const AttributeValue& v : r->second.l()) {
@@ -131,7 +140,7 @@ Status TableNotFound(const std::string& name) {
 }
 
 std::string DescribeTableJson(const TableInfo& t, std::string_view status, int64_t item_count,
-                              int64_t size_bytes) {
+                              int64_t size_bytes, std::string_view region) {
   std::string out = "{\"AttributeDefinitions\":[";
   for (size_t i = 0; i < t.attributes.size(); ++i) {
     if (i > 0) out += ",";
@@ -157,11 +166,14 @@ std::string DescribeTableJson(const TableInfo& t, std::string_view status, int64
   out += ",\"TableSizeBytes\":" + std::to_string(size_bytes);
   out += ",\"ItemCount\":" + std::to_string(item_count);
   out += ",\"TableArn\":";
-  json::AppendString("arn:aws:dynamodb:ddb-local:000000000000:table/" + t.name, &out);
+  json::AppendString("arn:aws:dynamodb:" + std::string(region) + ":000000000000:table/" + t.name, &out);
   out += ",\"TableId\":\"" + t.id + "\"";
-  if (t.billing_mode == "PAY_PER_REQUEST") {
-    out += ",\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\","
-           "\"LastUpdateToPayPerRequestDateTime\":" + FormatDouble(t.creation_time) + "}";
+  // DynamoDB describes the billing mode of a table that is or ever was on demand.
+  if (t.billing_mode == "PAY_PER_REQUEST" || t.last_update_to_pay_per_request > 0) {
+    out += ",\"BillingModeSummary\":{\"BillingMode\":\"" + t.billing_mode +
+           "\",\"LastUpdateToPayPerRequestDateTime\":" +
+           FormatDouble(t.last_update_to_pay_per_request > 0 ? t.last_update_to_pay_per_request
+                                                             : t.creation_time) + "}";
   }
   out += ",\"DeletionProtectionEnabled\":false}";
   return out;

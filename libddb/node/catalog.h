@@ -34,6 +34,8 @@ struct TableInfo {
   int64_t read_capacity = 0;
   int64_t write_capacity = 0;
   double creation_time = 0;  // seconds since the epoch
+  // When the table last became PAY_PER_REQUEST (seconds since the epoch); 0 if it never was.
+  double last_update_to_pay_per_request = 0;
   // The nodes holding the table's replicas, chosen when it was created and kept until
   // membership changes move them: a changed cluster file never moves a table by itself.
   // Empty for tables created before placement was recorded (placement is computed then).
@@ -43,9 +45,9 @@ struct TableInfo {
   std::vector<std::string> KeyNames() const;
 };
 
-// The DynamoDB TableDescription JSON object.
+// The DynamoDB TableDescription JSON object; `region` goes into the table's ARN.
 std::string DescribeTableJson(const TableInfo& table, std::string_view status, int64_t item_count,
-                              int64_t size_bytes);
+                              int64_t size_bytes, std::string_view region);
 
 // The catalog's applied state: every table's settings, loaded from the catalog store (a
 // PartitionStore, one item per table) and reloaded whenever the replicated __meta group applies

@@ -69,6 +69,7 @@ struct NodeOptions {
   raft::NodeId id = 1;
   std::map<raft::NodeId, std::string> addresses;  // every node's ZeroMQ address
   int replication = 1;                            // replicas per table partition
+  std::string region = "us-east-1";               // the cluster's region, in table ARNs
   int tick_ms = 50;
 };
 
@@ -108,6 +109,7 @@ class Node {
   // Every table replica open here.
   std::vector<std::shared_ptr<Table>> Tables();
   raft::NodeId id() const { return options_.id; }
+  const std::string& region() const { return options_.region; }
   // The nodes a new table's replicas go to (recorded in its TableInfo::replicas).
   std::vector<raft::NodeId> PlaceNewTable(const std::string& table_id) const;
   // Whether the table's replica here knows a leader (DescribeTable's ACTIVE vs CREATING).

@@ -156,6 +156,7 @@ Result<TableInfo> ParseCreateTable(const Request& request) {
   DDB_RETURN_IF_ERROR(ReadThroughput(request.Member("ProvisionedThroughput"), t.billing_mode, &t));
   t.id = NewTableId();
   t.creation_time = NowSeconds();
+  if (t.billing_mode == "PAY_PER_REQUEST") t.last_update_to_pay_per_request = t.creation_time;
   return t;
 }
 
@@ -176,14 +177,17 @@ Result<std::string> CreateTable(Node& node, const Request& request, Reply*) {
   for (int i = 0; i < 500 && table.ok() && !node.HasLeader(**table); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return "{\"TableDescription\":" + DescribeTableJson(t, "CREATING", 0, 0) + "}";
+  return "{\"TableDescription\":" + DescribeTableJson(t, "CREATING", 0, 0, node.region()) + "}";
 }
 
 Result<std::string> DescribeTable(Node& node, const Request& request, Reply*) {
   DDB_ASSIGN_OR_RETURN(std::string name, request.TableName());
   DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(name));
-  return "{\"Table\":" + DescribeTableJson(table->info, node.HasLeader(*table) ? "ACTIVE" : "CREATING",
-                                           table->store->item_count(), table->store->item_bytes()) + "}";
+  // The catalog applies an UpdateTable before the reconciler republishes the open table.
+  std::optional<TableInfo> latest = node.catalog().Get(name);
+  const TableInfo& info = latest.has_value() && latest->id == table->info.id ? *latest : table->info;
+  return "{\"Table\":" + DescribeTableJson(info, node.HasLeader(*table) ? "ACTIVE" : "CREATING",
+                                           table->store->item_count(), table->store->item_bytes(), node.region()) + "}";
 }
 
 Result<std::string> ListTables(Node& node, const Request& request, Reply*) {
@@ -238,7 +242,7 @@ Result<std::string> DeleteTable(Node& node, const Request& request, Reply*) {
   if (!info.has_value()) return TableNotFound(name);
   auto [count, bytes] = LocalStatistics(node, *info);
   DDB_RETURN_IF_ERROR(node.ChangeCatalog(Catalog::DeleteCommand(name), term));
-  return "{\"TableDescription\":" + DescribeTableJson(*info, "DELETING", count, bytes) + "}";
+  return "{\"TableDescription\":" + DescribeTableJson(*info, "DELETING", count, bytes, node.region()) + "}";
 }
 
 }  // namespace ddb::node
@@ -280,10 +284,11 @@ Result<std::string> UpdateTable(Node& node, const Request& request, Reply*) {
         ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.");
   }
   DDB_RETURN_IF_ERROR(ReadThroughput(pt, mode, &info));
+  if (mode == "PAY_PER_REQUEST" && info.billing_mode != mode) info.last_update_to_pay_per_request = NowSeconds();
   info.billing_mode = mode;
   DDB_RETURN_IF_ERROR(node.ChangeCatalog(Catalog::PutCommand(info), term));
   auto [count, bytes] = LocalStatistics(node, info);
-  return "{\"TableDescription\":" + DescribeTableJson(info, "UPDATING", count, bytes) + "}";
+  return "{\"TableDescription\":" + DescribeTableJson(info, "UPDATING", count, bytes, node.region()) + "}";
 }
 
 }  // namespace ddb::node

@@ -67,10 +67,16 @@ TEST(ClusterConfigTest, ErrorsNameFileLineAndProblem) {
             "c.toml:2: cluster.replication must be an integer from 1 to 7");
   EXPECT_EQ(error("[[node]]\nid = 1\naddress = \"tcp://a:1\"\n"),
             "c.toml:1: node 1: data_dir is required");
+  EXPECT_EQ(error("[gateway]\nlisten = \"8000\"\n[[node]]\nid = 1\naddress = \"tcp://a:1\"\n"
+                  "data_dir = \"a\"\n"),
+            "c.toml:2: gateway.listen must look like HOST:PORT");
+  EXPECT_EQ(error("[cluster]\nregion = \"Mars 1\"\n[[node]]\nid = 1\naddress = \"tcp://a:1\"\n"
+                  "data_dir = \"a\"\n"),
+            "c.toml:2: cluster.region must be a region name such as us-east-1");
 }
 
 TEST(ClusterConfigTest, DefaultRendersAndParsesBack) {
-  ClusterConfig c = DefaultLocalCluster("/tmp/x/.ddb", 3, 7100);
+  ClusterConfig c = DefaultLocalCluster("/tmp/x/.ddb", 3, 7100, "127.0.0.1:9000");
   EXPECT_EQ(c.replication, 3);
   std::string text = RenderClusterToml(c, "/tmp/x/.ddb");
   EXPECT_NE(text.find("data_dir = \"node1\""), std::string::npos) << text;
@@ -81,6 +87,9 @@ TEST(ClusterConfigTest, DefaultRendersAndParsesBack) {
   EXPECT_EQ(back->nodes[2].data_dir, "/tmp/x/.ddb/node3");
   EXPECT_EQ(back->backup_target, c.backup_target);
   EXPECT_EQ(back->access_keys.size(), 1u);
+  EXPECT_EQ(back->gateway_listen, "127.0.0.1:9000");
+  EXPECT_EQ(back->region, "us-east-1");
+  EXPECT_EQ(DefaultLocalCluster("/d", 1, 7100).gateway_listen, "127.0.0.1:8000");
 }
 
 TEST(ClusterConfigTest, ResolveOrder) {

@@ -44,7 +44,7 @@ converged() {
 }
 
 check "init 3 nodes" '"nodes":3' "$(ddb-cluster init --dir "$tmp" --nodes 3 --base-port "$base" | grep -o '"nodes":3')"
-check "up" 3 "$(ddb-cluster up | grep -c '"state":"started"')"
+check "up" 4 "$(ddb-cluster up | grep -c '"state":"started"')"
 if [ "$failures" -gt 0 ]; then tail -n 3 "$tmp"/node*.log; exit 1; fi  # nothing else can pass
 check "create-table" 0 "$(ddb-create-table --table songs --key id:N >/dev/null; echo $?)"
 check "every node lists it" "songs songs songs" \
@@ -107,6 +107,6 @@ for _ in $(seq 50); do
 done
 check "every node dropped it" yes "$gone"
 
-check "down" 3 "$(ddb-cluster down | grep -c '"state":"stopped"')"
+check "down" 4 "$(ddb-cluster down | grep -c '"state":"stopped"')"
 if [ "$failures" -gt 0 ]; then echo "$failures checks failed"; exit 1; fi
 echo "all checks passed"

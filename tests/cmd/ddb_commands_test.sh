@@ -14,7 +14,7 @@ export DDB_CLUSTER="$tmp/cluster.toml"
 trap 'ddb-cluster down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 
 check "init" 0 "$(ddb-cluster init --dir "$tmp" --base-port "$base" >/dev/null; echo $?)"
-check "up" 3 "$(ddb-cluster up | grep -c '"state":"started"')"
+check "up" 4 "$(ddb-cluster up | grep -c '"state":"started"')"
 check "status" 3 "$(ddb-cluster status | grep -c '"state":"up","tables":0')"
 
 check "create-table" 0 "$(ddb-create-table --table music --key artist:S --sort song:S >/dev/null; echo $?)"
@@ -109,7 +109,7 @@ check "update-table same throughput" 1 "$(ddb-update-table --table music --rcu 3
 check "update-table nothing" 1 "$(ddb-update-table --table music 2>/dev/null >/dev/null; echo $?)"
 
 for c in ddb-cluster ddb-create-table ddb-describe-table ddb-delete-table ddb-list-tables ddb-update-table ddb-put ddb-get ddb-batch-get ddb-batch-write \
-         ddb-delete ddb-update ddb-query ddb-scan ddb-import ddb-export; do
+         ddb-delete ddb-update ddb-query ddb-scan ddb-import ddb-export ddb-gateway; do
   "$c" --help >/dev/null
   check "$c --help" 0 "$?"
 done
@@ -117,7 +117,7 @@ done
 # The man pages' EXAMPLES, in a scratch directory, against this cluster.
 for page in "$here"/../../man/ddb-*.1; do
   name=$(basename "$page" .1)
-  case $name in ddb-node|ddb-item) continue ;; esac
+  case $name in ddb-node|ddb-item|ddb-gateway) continue ;; esac  # daemons; ddb-item has its own test
   n=0
   while IFS= read -r cmdline; do
     n=$((n + 1))
@@ -129,6 +129,6 @@ for page in "$here"/../../man/ddb-*.1; do
   check "$name has examples" yes "$([ "$n" -gt 0 ] && echo yes || echo no)"
 done
 
-check "down" 3 "$(ddb-cluster down | grep -c '"state":"stopped"')"
+check "down" 4 "$(ddb-cluster down | grep -c '"state":"stopped"')"
 if [ "$failures" -gt 0 ]; then echo "$failures checks failed"; exit 1; fi
 echo "all checks passed"

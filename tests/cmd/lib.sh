@@ -9,7 +9,7 @@ check() {
   fi
 }
 
-# free_base_port N: a port P such that P+1..P+N are free now, below the kernel's ephemeral
+# free_base_port N: a port P such that P..P+N are free now (P for the gateway), below the kernel's ephemeral
 # range (32768 and up), so that no outgoing connection of another test takes one meanwhile.
 free_base_port() {
   python3 - "$1" <<'PY'
@@ -19,14 +19,14 @@ for _ in range(1000):
     base = random.randrange(20000, 32000 - n)
     socks = []
     try:
-        for p in range(base + 1, base + n + 1):
+        for p in range(base, base + n + 1):
             s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", p)); socks.append(s)
     except OSError:
         continue
     finally:
         for s in socks: s.close()
-    if len(socks) == n:
+    if len(socks) == n + 1:
         print(base); break
 PY
 }

@@ -1,0 +1,197 @@
+#include "libddb/gateway/gateway.h"
+
+#include <zlib.h>
+
+#include <ctime>
+#include <random>
+
+#include "libddb/gateway/sigv4.h"
+#include "libddb/model/json_writer.h"
+
+namespace ddb::gateway {
+
+namespace {
+
+// DynamoDB's largest request body (BatchWriteItem's 16 MB), also the limit after inflating.
+constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
+
+int64_t SystemNow() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// 52 characters from [A-Z0-9], the shape of DynamoDB's request ids.
+std::string NewRequestId() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string id(52, ' ');
+  uint64_t bits = 0;
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i % 10 == 0) bits = rng();
+    id[i] = kAlphabet[bits % 36];
+    bits /= 36;
+  }
+  return id;
+}
+
+std::string HttpDate() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+// The operation named by X-Amz-Target, or UnknownOperationException. Only DynamoDB's own
+// operation names pass: the nodes' internal operations ("ddb.NodeStatus") are not public.
+Result<std::string> TargetOperation(const http::Request& request) {
+  const std::string* target = request.Find("x-amz-target");
+  Status unknown(Code::kUnknownOperation, "An unknown operation was requested.");
+  if (target == nullptr || target->rfind(kTargetPrefix, 0) != 0) return unknown;
+  std::string op = target->substr(kTargetPrefix.size());
+  if (op.empty() || op.size() > 64) return unknown;
+  for (char c : op) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) return unknown;
+  }
+  return op;
+}
+
+}  // namespace
+
+std::string ErrorType(const Status& status) {
+  std::string_view name = status.ErrorName();
+  switch (status.code()) {
+    case Code::kValidation:
+      return "com.amazon.coral.validate#" + std::string(name);
+    case Code::kUnknownOperation:
+    case Code::kSerialization:
+    case Code::kMissingAuthenticationToken:
+    case Code::kIncompleteSignature:
+    case Code::kInvalidSignature:
+    case Code::kUnrecognizedClient:
+    case Code::kAccessDenied:
+      return "com.amazon.coral.service#" + std::string(name);
+    default:
+      return "com.amazonaws.dynamodb.v20120810#" + std::string(name);
+  }
+}
+
+http::Response ErrorResponse(const Status& status, std::string_view item) {
+  http::Response r;
+  r.status = status.HttpStatus();
+  r.body = "{\"__type\":";
+  json::AppendString(ErrorType(status), &r.body);
+  r.body += ",\"message\":";
+  json::AppendString(status.message(), &r.body);
+  if (!item.empty()) {
+    r.body += ",\"Item\":";
+    r.body += item;
+  }
+  r.body += '}';
+  return r;
+}
+
+void FinishResponse(http::Response* response) {
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(response->body.data()),
+                    static_cast<uInt>(response->body.size()));
+  response->headers.push_back({"x-amzn-RequestId", NewRequestId()});
+  response->headers.push_back({"x-amz-crc32", std::to_string(crc)});
+  bool has_type = false;
+  for (const http::Header& h : response->headers) has_type |= h.name == "Content-Type";
+  if (!has_type) response->headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
+  response->headers.push_back({"Date", HttpDate()});
+}
+
+Result<std::string> Gunzip(std::string_view data, size_t max_bytes) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Internal("inflateInit2 failed");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buf[64 * 1024];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&z);
+      return Status::Serialization("The request body is not valid gzip data");
+    }
+    out.append(buf, sizeof buf - z.avail_out);
+    if (out.size() > max_bytes) {
+      inflateEnd(&z);
+      return Status::Validation("The inflated request body exceeds " + std::to_string(max_bytes) + " bytes");
+    }
+    if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+      inflateEnd(&z);
+      return Status::Serialization("The request body is truncated gzip data");
+    }
+  }
+  inflateEnd(&z);
+  return out;
+}
+
+Gateway::Gateway(cluster::ClusterConfig config, GatewayOptions options)
+    : config_(std::move(config)), options_(std::move(options)) {}
+
+Result<std::string> Gateway::Call(const std::string& operation, const std::string& body,
+                                  std::string* error_item) {
+  std::unique_ptr<client::Session> session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_sessions_.empty()) {
+      session = std::move(idle_sessions_.back());
+      idle_sessions_.pop_back();
+    } else {
+      session = client::Session::Create(config_, sessions_made_++);
+    }
+  }
+  Result<std::string> r = session->Call(operation, body, error_item);
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_sessions_.push_back(std::move(session));
+  return r;
+}
+
+http::Response Gateway::Handle(http::Request& request) {
+  http::Response response;
+  std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  if (request.method == "GET" && path == "/") {
+    response.headers.push_back({"Content-Type", "text/plain"});
+    response.body = "healthy: ddb-gateway";
+    FinishResponse(&response);
+    return response;
+  }
+  auto fail = [&](const Status& s, std::string_view item = {}) {
+    http::Response r = ErrorResponse(s, item);
+    FinishResponse(&r);
+    return r;
+  };
+  if (request.method != "POST") {
+    return fail(Status(Code::kUnknownOperation, "An unknown operation was requested."));
+  }
+  int64_t now = options_.now_unix_seconds ? options_.now_unix_seconds() : SystemNow();
+  Result<SigV4Identity> identity = VerifySigV4(request, config_.access_keys, now);
+  if (!identity.ok()) return fail(identity.status());
+  Result<std::string> operation = TargetOperation(request);
+  if (!operation.ok()) return fail(operation.status());
+
+  std::string inflated;
+  const std::string* body = &request.body;
+  if (const std::string* encoding = request.Find("content-encoding"); encoding != nullptr) {
+    if (*encoding == "gzip") {
+      Result<std::string> r = Gunzip(request.body, kMaxBodyBytes);
+      if (!r.ok()) return fail(r.status());
+      inflated = std::move(r).value();
+      body = &inflated;
+    } else if (*encoding != "identity") {
+      return fail(Status::Serialization("Unsupported Content-Encoding: " + *encoding));
+    }
+  }
+  std::string error_item;
+  Result<std::string> result = Call(*operation, *body, &error_item);
+  if (!result.ok()) return fail(result.status(), error_item);
+  response.body = std::move(result).value();
+  FinishResponse(&response);
+  return response;
+}
+
+}  // namespace ddb::gateway

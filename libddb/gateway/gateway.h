@@ -1,0 +1,74 @@
+// Gateway: DynamoDB's HTTP JSON 1.0 API in front of a ddb cluster (DESIGN.md section 1).
+//
+// Handle() turns one HTTP request into one call on the cluster, through the same client
+// library and wire protocol the ddb-* commands use (section 7), and the answer into the HTTP
+// response DynamoDB would give: POST / with X-Amz-Target "DynamoDB_20120810.<Operation>",
+// bodies in application/x-amz-json-1.0, errors as {"__type": "<namespace>#<Name>",
+// "message": "..."} with DynamoDB's status codes, x-amzn-RequestId and x-amz-crc32 on every
+// response. Requests must carry a valid SigV4 signature by a key of the cluster file; gzip
+// request bodies are inflated. GET / is a health check.
+//
+// Thread-safety: Handle may be called from many threads at once (the HTTP server's workers);
+// each call borrows a cluster session from a pool.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libddb/client/session.h"
+#include "libddb/cluster/cluster_config.h"
+#include "libddb/core/status.h"
+#include "libddb/http/request.h"
+
+namespace ddb::gateway {
+
+// The target prefix of DynamoDB's JSON API version.
+inline constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
+
+struct GatewayOptions {
+  // Wall clock in Unix seconds, for signature expiry; tests replace it.
+  std::function<int64_t()> now_unix_seconds;
+};
+
+class Gateway {
+ public:
+  explicit Gateway(cluster::ClusterConfig config, GatewayOptions options = {});
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  http::Response Handle(http::Request& request);
+
+ private:
+  // Runs `operation` on the cluster with a pooled session.
+  Result<std::string> Call(const std::string& operation, const std::string& body,
+                           std::string* error_item);
+
+  const cluster::ClusterConfig config_;
+  const GatewayOptions options_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<client::Session>> idle_sessions_;  // GUARDED_BY(mu_)
+  size_t sessions_made_ = 0;                                     // GUARDED_BY(mu_)
+};
+
+// The "__type" DynamoDB puts in an error body: the exception's name behind the namespace
+// DynamoDB uses for it ("com.amazon.coral.validate#ValidationException", ...).
+std::string ErrorType(const Status& status);
+
+// An error response as DynamoDB sends it. `item` (DynamoDB JSON, may be empty) is added as
+// "Item" for a ConditionalCheckFailedException with ReturnValuesOnConditionCheckFailure.
+http::Response ErrorResponse(const Status& status, std::string_view item = {});
+
+// Adds the headers every DynamoDB response carries (request id, CRC-32 of the body, content
+// type, date) to `response`.
+void FinishResponse(http::Response* response);
+
+// Inflates a gzip body. SerializationException if it is not gzip; ValidationException past
+// `max_bytes` inflated.
+Result<std::string> Gunzip(std::string_view data, size_t max_bytes);
+
+}  // namespace ddb::gateway

@@ -1,0 +1,372 @@
+#include "libddb/http/server.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+namespace ddb::http {
+
+namespace {
+
+constexpr uint64_t kListenId = 0;
+constexpr uint64_t kWakeId = ~uint64_t{0};
+
+Status SysError(const std::string& what) {
+  return Status::Internal(what + ": " + std::strerror(errno));
+}
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct Server::Connection {
+  uint64_t id = 0;
+  int fd = -1;
+  RequestParser parser;
+  std::string in;
+  std::string out;
+  size_t out_pos = 0;
+  bool busy = false;              // a request is with a worker
+  bool close_after_write = false;
+  bool continue_sent = false;
+  bool want_write = false;        // EPOLLOUT registered
+  bool want_read = true;          // EPOLLIN registered
+  int64_t last_active = 0;
+
+  explicit Connection(ParserLimits limits) : parser(limits) {}
+};
+
+std::string SerializeResponse(const Response& response, bool keep_alive) {
+  std::string out;
+  out.reserve(160 + response.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(response.status);
+  out += ' ';
+  out += ReasonPhrase(response.status);
+  out += "\r\n";
+  for (const Header& h : response.headers) {
+    out += h.name;
+    out += ": ";
+    out += h.value;
+    out += "\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(response.body.size());
+  out += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  out += response.body;
+  return out;
+}
+
+Server::Server(const ServerOptions& options, Handler handler)
+    : options_(options), handler_(std::move(handler)) {}
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler) {
+  size_t colon = options.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == options.listen.size()) {
+    return Status::Validation("listen address must look like HOST:PORT, not '" + options.listen + "'");
+  }
+  std::string host = options.listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string port = options.listen.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return Status::Validation("cannot resolve listen address '" + options.listen + "': " + gai_strerror(rc));
+  }
+  std::unique_ptr<Server> s(new Server(options, std::move(handler)));
+  s->listen_fd_ = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s->listen_fd_ < 0) {
+    freeaddrinfo(found);
+    return SysError("socket");
+  }
+  int one = 1;
+  setsockopt(s->listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  int rc = bind(s->listen_fd_, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+  if (rc != 0) return SysError("cannot listen on " + options.listen + ": bind");
+  if (listen(s->listen_fd_, 1024) != 0) return SysError("listen");
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  getsockname(s->listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+  s->port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  s->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (s->epoll_fd_ < 0) return SysError("epoll_create1");
+  s->wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (s->wake_fd_ < 0) return SysError("eventfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kListenId;
+  epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, s->listen_fd_, &ev);
+  ev.data.u64 = kWakeId;
+  epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, s->wake_fd_, &ev);
+  s->io_thread_ = std::thread([p = s.get()] { p->IoLoop(); });
+  for (int i = 0; i < std::max(1, options.workers); ++i) {
+    s->workers_.emplace_back([p = s.get()] { p->WorkerLoop(); });
+  }
+  return s;
+}
+
+Server::~Server() { Stop(); }
+
+void Server::Stop() {
+  if (stopping_.exchange(true)) return;
+  uint64_t one = 1;
+  if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof one);
+  if (io_thread_.joinable()) io_thread_.join();
+  work_cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
+  for (auto& [id, c] : connections_) close(c->fd);
+  connections_.clear();
+  for (int* fd : {&listen_fd_, &epoll_fd_, &wake_fd_}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+}
+
+void Server::IoLoop() {
+  std::vector<epoll_event> events(256);
+  int64_t last_sweep = NowSeconds();
+  while (!stopping_.load()) {
+    int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 1000);
+    if (n < 0 && errno != EINTR) {
+      spdlog::error("http: epoll_wait: {}", std::strerror(errno));
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      uint64_t id = events[i].data.u64;
+      if (id == kListenId) {
+        Accept();
+        continue;
+      }
+      if (id == kWakeId) {
+        DrainCompletions();
+        continue;
+      }
+      auto it = connections_.find(id);
+      if (it == connections_.end()) continue;
+      Connection* c = it->second.get();
+      uint32_t e = events[i].events;
+      if (e & EPOLLOUT) {
+        OnWritable(c);
+        if (connections_.find(id) == connections_.end()) continue;
+      }
+      if (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) OnReadable(c);
+    }
+    if (int64_t now = NowSeconds(); now != last_sweep) {
+      last_sweep = now;
+      CloseIdle();
+    }
+  }
+}
+
+void Server::Accept() {
+  while (true) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+        spdlog::warn("http: accept: {}", std::strerror(errno));
+      }
+      return;
+    }
+    if (connections_.size() >= options_.max_connections) {
+      close(fd);
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto c = std::make_unique<Connection>(options_.limits);
+    c->id = next_connection_id_++;
+    c->fd = fd;
+    c->last_active = NowSeconds();
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = c->id;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      close(fd);
+      continue;
+    }
+    connections_.emplace(c->id, std::move(c));
+  }
+}
+
+void Server::SetWriteInterest(Connection* c, bool want_write) {
+  // Reading pauses while a request is with a worker: the next pipelined request waits in the
+  // kernel's buffer rather than in ours.
+  bool want_read = !c->busy && !c->close_after_write;
+  if (want_write == c->want_write && want_read == c->want_read) return;
+  c->want_write = want_write;
+  c->want_read = want_read;
+  epoll_event ev{};
+  ev.events = (want_read ? EPOLLIN : 0u) | (want_write ? EPOLLOUT : 0u);
+  ev.data.u64 = c->id;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+void Server::OnReadable(Connection* c) {
+  char buf[64 * 1024];
+  while (true) {
+    ssize_t n = read(c->fd, buf, sizeof buf);
+    if (n > 0) {
+      c->in.append(buf, static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < sizeof buf) break;
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n < 0 && errno == EINTR) continue;
+    Close(c);  // end of stream or a reset: nothing more will come, and nothing can be sent
+    return;
+  }
+  c->last_active = NowSeconds();
+  if (!c->busy && !c->close_after_write) ProcessInput(c);
+}
+
+void Server::ProcessInput(Connection* c) {
+  if (c->in.empty()) return;
+  RequestParser::Result r = c->parser.Parse(c->in);
+  if (r == RequestParser::Result::kIncomplete) {
+    if (c->parser.wants_continue() && !c->continue_sent) {
+      c->continue_sent = true;
+      QueueOutput(c, "HTTP/1.1 100 Continue\r\n\r\n", true);
+    }
+    return;
+  }
+  if (r == RequestParser::Result::kError) {
+    Response response;
+    response.status = c->parser.error_status();
+    response.headers.push_back({"Content-Type", "text/plain"});
+    response.body = c->parser.error() + "\n";
+    c->in.clear();
+    QueueOutput(c, SerializeResponse(response, false), false);
+    return;
+  }
+  bool keep_alive = c->parser.keep_alive();
+  Job job{c->id, std::move(c->parser.request()), keep_alive};
+  c->in.erase(0, c->parser.consumed());
+  c->parser.Reset();
+  c->continue_sent = false;
+  c->busy = true;
+  c->close_after_write = !keep_alive;
+  SetWriteInterest(c, c->want_write);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(std::move(job));
+  }
+  work_cv_.notify_one();
+}
+
+void Server::QueueOutput(Connection* c, std::string bytes, bool keep_alive) {
+  if (!keep_alive) c->close_after_write = true;
+  if (c->out_pos == c->out.size()) {
+    c->out = std::move(bytes);
+    c->out_pos = 0;
+  } else {
+    c->out += bytes;
+  }
+  OnWritable(c);
+}
+
+void Server::OnWritable(Connection* c) {
+  while (c->out_pos < c->out.size()) {
+    ssize_t n = send(c->fd, c->out.data() + c->out_pos, c->out.size() - c->out_pos, MSG_NOSIGNAL);
+    if (n > 0) {
+      c->out_pos += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      SetWriteInterest(c, true);
+      return;
+    }
+    Close(c);
+    return;
+  }
+  c->out.clear();
+  c->out_pos = 0;
+  c->last_active = NowSeconds();
+  if (c->close_after_write && !c->busy) {
+    Close(c);
+    return;
+  }
+  SetWriteInterest(c, false);
+}
+
+void Server::DrainCompletions() {
+  uint64_t count;
+  (void)!read(wake_fd_, &count, sizeof count);
+  std::vector<Done> done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done.swap(done_);
+  }
+  for (Done& d : done) {
+    auto it = connections_.find(d.connection_id);
+    if (it == connections_.end()) continue;  // the client went away meanwhile
+    Connection* c = it->second.get();
+    c->busy = false;
+    uint64_t id = c->id;
+    QueueOutput(c, std::move(d.bytes), d.keep_alive);
+    if (connections_.find(id) == connections_.end()) continue;
+    // A pipelined request may already be buffered.
+    if (!c->close_after_write) {
+      SetWriteInterest(c, c->want_write);
+      ProcessInput(c);
+    }
+  }
+}
+
+void Server::Close(Connection* c) {
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd, nullptr);
+  close(c->fd);
+  connections_.erase(c->id);  // destroys *c
+}
+
+void Server::CloseIdle() {
+  int64_t now = NowSeconds();
+  std::vector<Connection*> idle;
+  for (auto& [id, c] : connections_) {
+    if (!c->busy && now - c->last_active > options_.idle_timeout_seconds) idle.push_back(c.get());
+  }
+  for (Connection* c : idle) Close(c);
+}
+
+void Server::WorkerLoop() {
+  while (true) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_cv_.wait(lock, [&] { return stopping_.load() || !jobs_.empty(); });
+      if (stopping_.load()) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    Response response = handler_(job.request);
+    Done done{job.connection_id, SerializeResponse(response, job.keep_alive), job.keep_alive};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_.push_back(std::move(done));
+    }
+    uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+  }
+}
+
+}  // namespace ddb::http

@@ -1,0 +1,111 @@
+// Server: an HTTP/1.1 server for the gateway, built for many keep-alive connections.
+//
+// One I/O thread owns every socket: it accepts connections, reads and frames requests with
+// RequestParser, and writes responses, all through epoll, so an idle or slow connection costs a
+// buffer and no thread. Complete requests go to a pool of worker threads that run the handler,
+// which may block (the gateway waits on the cluster there); a worker hands the response back to
+// the I/O thread through an eventfd. A connection has at most one request in flight, so
+// pipelined requests are answered in order.
+//
+// Thread-safety: Start and Stop from one thread; the handler is called concurrently from up to
+// `workers` threads and must be thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "libddb/core/result.h"
+#include "libddb/http/parser.h"
+#include "libddb/http/request.h"
+
+namespace ddb::http {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8000";  // HOST:PORT; port 0 picks a free port
+  int workers = 32;                        // threads running the handler
+  int idle_timeout_seconds = 300;          // a keep-alive connection idle this long is closed
+  size_t max_connections = 10000;          // beyond this, new connections are closed at once
+  ParserLimits limits;
+};
+
+class Server {
+ public:
+  using Handler = std::function<Response(Request& request)>;
+
+  // Binds, listens and starts the threads. Errors: ValidationException for a bad address,
+  // InternalServerError naming the system call that failed (a port in use, ...).
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler handler);
+
+  ~Server();  // Stops if still running.
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The port the server listens on (useful with port 0).
+  int port() const { return port_; }
+
+  // Stops accepting, closes every connection and joins the threads. Requests being handled
+  // finish; their responses are dropped. Idempotent.
+  void Stop();
+
+ private:
+  struct Connection;
+  struct Job {
+    uint64_t connection_id;
+    Request request;
+    bool keep_alive;
+  };
+  struct Done {
+    uint64_t connection_id;
+    std::string bytes;  // the serialized response
+    bool keep_alive;
+  };
+
+  Server(const ServerOptions& options, Handler handler);
+
+  void IoLoop();
+  void WorkerLoop();
+  void Accept();
+  void OnReadable(Connection* c);
+  void OnWritable(Connection* c);
+  // Parses what `c` has buffered; dispatches a complete request or answers a framing error.
+  void ProcessInput(Connection* c);
+  void QueueOutput(Connection* c, std::string bytes, bool keep_alive);
+  void DrainCompletions();
+  void Close(Connection* c);
+  void CloseIdle();
+  void SetWriteInterest(Connection* c, bool want_write);
+
+  const ServerOptions options_;
+  const Handler handler_;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;  // eventfd: completions ready, or stop
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+
+  // Owned by the I/O thread.
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
+  uint64_t next_connection_id_ = 1;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::deque<Job> jobs_;        // GUARDED_BY(mu_)
+  std::vector<Done> done_;      // GUARDED_BY(mu_)
+
+  std::thread io_thread_;
+  std::vector<std::thread> workers_;
+};
+
+// Serializes `response` as HTTP/1.1 bytes, adding Content-Length and Connection.
+std::string SerializeResponse(const Response& response, bool keep_alive);
+
+}  // namespace ddb::http

@@ -1,0 +1,135 @@
+#include "libddb/http/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ddb::http {
+namespace {
+
+using R = RequestParser::Result;
+
+TEST(RequestParserTest, ParsesAPostWithContentLength) {
+  RequestParser p;
+  std::string in =
+      "POST / HTTP/1.1\r\nHost: localhost:8000\r\nX-Amz-Target:  DynamoDB_20120810.ListTables \r\n"
+      "Content-Length: 2\r\n\r\n{}";
+  ASSERT_EQ(p.Parse(in), R::kComplete);
+  EXPECT_EQ(p.consumed(), in.size());
+  EXPECT_EQ(p.request().method, "POST");
+  EXPECT_EQ(p.request().target, "/");
+  EXPECT_EQ(p.request().body, "{}");
+  ASSERT_NE(p.request().Find("x-amz-target"), nullptr);
+  EXPECT_EQ(*p.request().Find("x-amz-target"), "DynamoDB_20120810.ListTables");
+  EXPECT_EQ(p.request().Find("X-Amz-Target"), nullptr) << "lookups use lower-case names";
+  EXPECT_TRUE(p.keep_alive());
+}
+
+TEST(RequestParserTest, EveryPrefixIsIncompleteAndTheWholeIsComplete) {
+  std::string in =
+      "POST /x?a=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world";
+  RequestParser p;
+  for (size_t n = 0; n < in.size(); ++n) {
+    ASSERT_EQ(p.Parse(std::string_view(in).substr(0, n)), R::kIncomplete) << "prefix " << n;
+  }
+  ASSERT_EQ(p.Parse(in), R::kComplete);
+  EXPECT_EQ(p.request().body, "hello world");
+  EXPECT_EQ(p.request().target, "/x?a=1");
+}
+
+TEST(RequestParserTest, PipelinedRequestsAreTakenOneAtATime) {
+  std::string in = "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n";
+  RequestParser p;
+  ASSERT_EQ(p.Parse(in), R::kComplete);
+  EXPECT_EQ(p.request().target, "/a");
+  std::string rest = in.substr(p.consumed());
+  p.Reset();
+  ASSERT_EQ(p.Parse(rest), R::kComplete);
+  EXPECT_EQ(p.request().target, "/b");
+  EXPECT_EQ(p.consumed(), rest.size());
+}
+
+TEST(RequestParserTest, DecodesChunkedBodiesWithExtensionsAndTrailers) {
+  std::string in =
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\nNEXT";
+  RequestParser p;
+  for (size_t n = 0; n < in.size() - 4; ++n) {
+    ASSERT_EQ(p.Parse(std::string_view(in).substr(0, n)), R::kIncomplete) << "prefix " << n;
+  }
+  ASSERT_EQ(p.Parse(in), R::kComplete);
+  EXPECT_EQ(p.request().body, "hello 0123456789");
+  EXPECT_EQ(in.substr(p.consumed()), "NEXT");
+}
+
+TEST(RequestParserTest, ConnectionHandling) {
+  RequestParser p;
+  ASSERT_EQ(p.Parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"), R::kComplete);
+  EXPECT_FALSE(p.keep_alive());
+  p.Reset();
+  ASSERT_EQ(p.Parse("GET / HTTP/1.0\r\n\r\n"), R::kComplete);
+  EXPECT_FALSE(p.keep_alive()) << "HTTP/1.0 closes unless asked to keep alive";
+  p.Reset();
+  ASSERT_EQ(p.Parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), R::kComplete);
+  EXPECT_TRUE(p.keep_alive());
+}
+
+TEST(RequestParserTest, ExpectContinueIsReportedOnceTheHeadersAreIn) {
+  RequestParser p;
+  std::string head = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+  ASSERT_EQ(p.Parse(head.substr(0, 10)), R::kIncomplete);
+  EXPECT_FALSE(p.wants_continue());
+  ASSERT_EQ(p.Parse(head), R::kIncomplete);
+  EXPECT_TRUE(p.wants_continue());
+  ASSERT_EQ(p.Parse(head + "abc"), R::kComplete);
+}
+
+struct BadCase {
+  std::string input;
+  int status;
+};
+
+TEST(RequestParserTest, RefusesMalformedRequestsWithTheRightStatus) {
+  ParserLimits small;
+  small.max_header_bytes = 200;
+  small.max_body_bytes = 10;
+  const BadCase cases[] = {
+      {"GARBAGE\r\n\r\n", 400},
+      {"GET  / HTTP/1.1\r\n\r\n", 400},
+      {"GET / HTTP/2.0\r\n\r\n", 505},
+      {"GET / FTP/1.0\r\n\r\n", 400},
+      {"GE T / HTTP/1.1\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nNo colon here\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nBad Name: b\r\n\r\n", 400},
+      {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
+      {"POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", 400},
+      {"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
+      {"POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", 413},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", 400},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n", 413},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY", 400},
+      {"GET / HTTP/1.1\r\nX: " + std::string(300, 'a') + "\r\n\r\n", 431},
+      {"GET / HTTP/1.1\r\nX: " + std::string(300, 'a'), 431},
+      {"GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n", 400},
+  };
+  for (const BadCase& c : cases) {
+    RequestParser p(small);
+    EXPECT_EQ(p.Parse(c.input), R::kError) << c.input;
+    EXPECT_EQ(p.error_status(), c.status) << c.input << " -> " << p.error();
+    EXPECT_FALSE(p.error().empty());
+    EXPECT_FALSE(p.keep_alive());
+  }
+}
+
+TEST(RequestParserTest, LeadingEmptyLinesAreSkipped) {
+  RequestParser p;
+  std::string in = "\r\n\r\nGET / HTTP/1.1\r\n\r\n";
+  ASSERT_EQ(p.Parse(in), R::kComplete);
+  EXPECT_EQ(p.consumed(), in.size());
+}
+
+}  // namespace
+}  // namespace ddb::http

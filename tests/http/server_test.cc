@@ -1,0 +1,247 @@
+#include "libddb/http/server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ddb::http {
+namespace {
+
+// A blocking loopback client for the tests.
+class Conn {
+ public:
+  explicit Conn(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Conn() { close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& s) { ASSERT_EQ(write(fd_, s.data(), s.size()), static_cast<ssize_t>(s.size())); }
+  // Reads until `n` complete responses are buffered (by Content-Length) or EOF or 5 s.
+  std::vector<std::string> ReadResponses(size_t n, bool* eof = nullptr) {
+    std::vector<std::string> out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
+      if (TakeResponse(&out)) continue;
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      ssize_t r = read(fd_, buf, sizeof buf);
+      if (r <= 0) {
+        if (eof) *eof = true;
+        break;
+      }
+      buf_.append(buf, static_cast<size_t>(r));
+    }
+    while (out.size() < n && TakeResponse(&out)) {}
+    return out;
+  }
+  // True if the server closed the connection within 5 s.
+  bool ClosedByPeer() {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) return false;
+    char c;
+    return read(fd_, &c, 1) == 0;
+  }
+
+ private:
+  bool TakeResponse(std::vector<std::string>* out) {
+    size_t head = buf_.find("\r\n\r\n");
+    if (head == std::string::npos) return false;
+    size_t cl = buf_.find("Content-Length: ");
+    size_t len = 0;
+    if (cl != std::string::npos && cl < head) len = std::stoul(buf_.substr(cl + 16));
+    if (buf_.size() < head + 4 + len) return false;
+    out->push_back(buf_.substr(0, head + 4 + len));
+    buf_.erase(0, head + 4 + len);
+    return true;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buf_;
+};
+
+std::string Body(const std::string& response) { return response.substr(response.find("\r\n\r\n") + 4); }
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(Server::Handler handler, int workers = 4) {
+    ServerOptions o;
+    o.listen = "127.0.0.1:0";
+    o.workers = workers;
+    auto s = Server::Start(o, std::move(handler));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(s).value();
+  }
+  std::unique_ptr<Server> server_;
+};
+
+Response Echo(Request& r) {
+  Response out;
+  out.headers.push_back({"X-Method", r.method});
+  out.body = r.target + "|" + r.body;
+  return out;
+}
+
+TEST_F(ServerTest, AnswersManyRequestsOnOneKeepAliveConnection) {
+  StartServer(Echo);
+  Conn c(server_->port());
+  ASSERT_TRUE(c.connected());
+  for (int i = 0; i < 20; ++i) {
+    std::string body = "body" + std::to_string(i);
+    c.Send("POST /p" + std::to_string(i) + " HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body);
+    auto r = c.ReadResponses(1);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r[0];
+    EXPECT_NE(r[0].find("Connection: keep-alive"), std::string::npos);
+    EXPECT_NE(r[0].find("X-Method: POST"), std::string::npos);
+    EXPECT_EQ(Body(r[0]), "/p" + std::to_string(i) + "|" + body);
+  }
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  std::atomic<int> calls{0};
+  StartServer([&](Request& r) {
+    // The first request is the slowest: order must still hold.
+    if (calls.fetch_add(1) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return Echo(r);
+  });
+  Conn c(server_->port());
+  std::string all;
+  for (int i = 0; i < 10; ++i) all += "GET /" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+  c.Send(all);
+  auto r = c.ReadResponses(10);
+  ASSERT_EQ(r.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Body(r[i]), "/" + std::to_string(i) + "|");
+}
+
+TEST_F(ServerTest, ConnectionCloseIsHonoured) {
+  StartServer(Echo);
+  Conn c(server_->port());
+  c.Send("GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+  auto r = c.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_NE(r[0].find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(c.ClosedByPeer());
+}
+
+TEST_F(ServerTest, MalformedRequestGetsAStatusAndTheConnectionCloses) {
+  std::atomic<int> calls{0};
+  StartServer([&](Request& r) {
+    calls++;
+    return Echo(r);
+  });
+  Conn c(server_->port());
+  c.Send("POST / HTTP/1.1\r\nContent-Length: nope\r\n\r\n");
+  auto r = c.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].rfind("HTTP/1.1 400 Bad Request", 0), 0u) << r[0];
+  EXPECT_TRUE(c.ClosedByPeer());
+  EXPECT_EQ(calls.load(), 0) << "the handler never sees a malformed request";
+}
+
+TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
+  StartServer(Echo);
+  Conn c(server_->port());
+  c.Send("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  auto r = c.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0], "HTTP/1.1 100 Continue\r\n\r\n");
+  c.Send("data");
+  r = c.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Body(r[0]), "/|data");
+}
+
+TEST_F(ServerTest, ASlowRequestDoesNotHoldUpOtherConnections) {
+  std::atomic<bool> release{false};
+  StartServer([&](Request& r) {
+    if (r.target == "/slow") {
+      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return Echo(r);
+  });
+  Conn slow(server_->port());
+  slow.Send("GET /slow HTTP/1.1\r\n\r\n");
+  Conn fast(server_->port());
+  fast.Send("GET /fast HTTP/1.1\r\n\r\n");
+  auto r = fast.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Body(r[0]), "/fast|");
+  release = true;
+  r = slow.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Body(r[0]), "/slow|");
+}
+
+TEST_F(ServerTest, ManyConcurrentConnections) {
+  StartServer(Echo, 8);
+  constexpr int kConnections = 300;
+  std::vector<std::unique_ptr<Conn>> conns;
+  for (int i = 0; i < kConnections; ++i) {
+    conns.push_back(std::make_unique<Conn>(server_->port()));
+    ASSERT_TRUE(conns.back()->connected());
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kConnections; ++i) conns[i]->Send("GET /" + std::to_string(i) + " HTTP/1.1\r\n\r\n");
+    for (int i = 0; i < kConnections; ++i) {
+      auto r = conns[i]->ReadResponses(1);
+      ASSERT_EQ(r.size(), 1u) << "connection " << i;
+      EXPECT_EQ(Body(r[0]), "/" + std::to_string(i) + "|");
+    }
+  }
+}
+
+TEST_F(ServerTest, LargeResponsesAreWrittenWhole) {
+  StartServer([](Request&) {
+    Response r;
+    r.body.assign(8 * 1024 * 1024, 'x');
+    return r;
+  });
+  Conn c(server_->port());
+  c.Send("GET / HTTP/1.1\r\n\r\n");
+  auto r = c.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Body(r[0]).size(), 8u * 1024 * 1024);
+}
+
+TEST_F(ServerTest, StopsWithOpenConnections) {
+  StartServer(Echo);
+  Conn a(server_->port()), b(server_->port());
+  a.Send("GET / HTTP/1.1\r\n\r\n");
+  ASSERT_EQ(a.ReadResponses(1).size(), 1u);
+  b.Send("GET / HTT");  // half a request
+  server_->Stop();
+  EXPECT_TRUE(a.ClosedByPeer());
+  EXPECT_TRUE(b.ClosedByPeer());
+}
+
+TEST(ServerStartTest, RefusesBadAddressesAndBusyPorts) {
+  ServerOptions o;
+  o.listen = "nonsense";
+  EXPECT_TRUE(Server::Start(o, Echo).status().IsValidation());
+  o.listen = "127.0.0.1:0";
+  auto first = Server::Start(o, Echo);
+  ASSERT_TRUE(first.ok());
+  o.listen = "127.0.0.1:" + std::to_string(first.value()->port());
+  auto second = Server::Start(o, Echo);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("bind"), std::string::npos) << second.status().ToString();
+}
+
+}  // namespace
+}  // namespace ddb::http
