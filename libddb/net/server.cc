@@ -29,6 +29,8 @@ void Server::SetInline(std::string operation, std::function<void(const proto::Re
   inline_handler_ = std::move(handler);
 }
 
+void Server::SetFastPath(FastHandler handler) { fast_handler_ = std::move(handler); }
+
 Result<std::string> Server::Start(const std::string& address) {
   try {  // cppzmq reports failures by throwing; they stay inside this layer
     frontend_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::router);
@@ -51,8 +53,9 @@ Result<std::string> Server::Start(const std::string& address) {
 }
 
 void Server::Proxy() {
-  // zmq::proxy, with one exception: requests for the inline operation are handled here, with
-  // no answer, so that they never queue behind workers busy with slow requests.
+  // zmq::proxy, with two exceptions: requests for the inline operation are handled here, with
+  // no answer, so that they never queue behind workers busy with slow requests; and requests
+  // the fast path answers are answered from here.
   auto recv_all = [](zmq::socket_t& from, std::vector<zmq::message_t>* parts) {
     parts->clear();
     do {
@@ -77,13 +80,23 @@ void Server::Proxy() {
       if ((items[0].revents & ZMQ_POLLIN) != 0) {
         recv_all(*frontend_, &parts);
         bool handled = false;
-        if (inline_handler_ && !parts.empty()) {
+        if ((inline_handler_ || fast_handler_) && !parts.empty()) {
           const zmq::message_t& last = parts.back();
           std::string_view frame(static_cast<const char*>(last.data()), last.size());
           Result<proto::RequestEnvelope> request = proto::DecodeRequest(frame);
-          if (request.ok() && request->operation == inline_operation_) {
+          if (request.ok() && inline_handler_ && request->operation == inline_operation_) {
             inline_handler_(*request);
             handled = true;
+          } else if (request.ok() && fast_handler_) {
+            std::optional<proto::ResponseEnvelope> response = fast_handler_(*request);
+            if (response.has_value()) {
+              // The routing envelope as received, then the response in place of the request.
+              response->id = request->id;
+              std::string out = proto::EncodeResponse(*response);
+              parts.back() = zmq::message_t(out.data(), out.size());
+              send_all(*frontend_, &parts);
+              handled = true;
+            }
           }
         }
         if (!handled && !parts.empty()) send_all(*backend_, &parts);

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,12 @@ class Server {
   // REQUIRES: before Start().
   void SetInline(std::string operation, std::function<void(const proto::RequestEnvelope&)> handler);
 
+  // A fast path: `handler` sees every other request on the receiving thread first and answers
+  // those it can answer at once without blocking (it returns the response); the rest go to the
+  // workers. Saves two thread hand-offs per answered request. REQUIRES: before Start().
+  using FastHandler = std::function<std::optional<proto::ResponseEnvelope>(const proto::RequestEnvelope&)>;
+  void SetFastPath(FastHandler handler);
+
   // Binds `address` ("tcp://127.0.0.1:7001", or port "*" for any free one) and starts
   // serving. Returns the address actually bound.
   Result<std::string> Start(const std::string& address);
@@ -57,6 +64,7 @@ class Server {
   bool running_ = false;
   std::string inline_operation_;
   std::function<void(const proto::RequestEnvelope&)> inline_handler_;
+  FastHandler fast_handler_;
 };
 
 }  // namespace ddb::net

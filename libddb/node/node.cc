@@ -33,7 +33,7 @@ constexpr std::chrono::seconds kReplicateTimeout(10);
 // a follower, each pass it on once).
 constexpr uint8_t kMaxHops = 2;
 
-using HandlerFn = Result<std::string> (*)(Node&, const Request&, Reply*);
+using HandlerFn = Node::HandlerFn;
 
 const std::map<std::string, HandlerFn, std::less<>>& Handlers() {
   static const std::map<std::string, HandlerFn, std::less<>> handlers = {
@@ -493,8 +493,39 @@ proto::ResponseEnvelope Node::Handle(const proto::RequestEnvelope& request) {
       return response;
     }
   }
+  return Respond(request, it->second, *parsed);
+}
+
+std::optional<proto::ResponseEnvelope> Node::HandleFast(const proto::RequestEnvelope& request) {
+  // Eventually consistent reads of a table with a replica here: reads of the local store,
+  // never a wait on Raft or on another node. GetItem reads one item; a Query or Scan with a
+  // Limit of at most kFastReadLimit items reads little (and never over a 1 MB page), so the
+  // Raft frames this thread also carries are not held up for long.
+  constexpr int64_t kFastReadLimit = 100;
+  const bool get = request.operation == "GetItem";
+  if (!get && request.operation != "Query" && request.operation != "Scan") return std::nullopt;
+  Result<Request> parsed = Request::Parse(request.body);
+  if (!parsed.ok()) return std::nullopt;  // the workers answer the error
+  Result<std::optional<bool>> consistent = parsed->OptionalBool("ConsistentRead");
+  if (!consistent.ok() || consistent->value_or(false)) return std::nullopt;
+  if (!get) {
+    const rapidjson::Value* limit = parsed->Member("Limit");
+    if (limit == nullptr || !limit->IsInt64() || limit->GetInt64() < 1 ||
+        limit->GetInt64() > kFastReadLimit) {
+      return std::nullopt;
+    }
+  }
+  Result<raft::NodeId> target = Route(request.operation, *parsed);
+  if (!target.ok() || (*target != raft::kNoNode && *target != options_.id)) return std::nullopt;
+  return Respond(request, Handlers().at(request.operation), *parsed);
+}
+
+proto::ResponseEnvelope Node::Respond(const proto::RequestEnvelope& request, HandlerFn handler,
+                                      const Request& parsed) {
+  proto::ResponseEnvelope response;
+  response.id = request.id;
   Reply reply;
-  Result<std::string> body = it->second(*this, *parsed, &reply);
+  Result<std::string> body = handler(*this, parsed, &reply);
   // An answer decided on this node's state without a write to prove it (a failed condition,
   // a delete of nothing) holds only if no other leader could have written meanwhile.
   std::set<std::pair<replication::GroupId, raft::Term>> to_confirm;

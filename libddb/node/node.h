@@ -90,6 +90,14 @@ class Node {
 
   // Answers a request here, or forwards it to the node that can (see Route).
   proto::ResponseEnvelope Handle(const proto::RequestEnvelope& request);
+  // The answer to `request` if it can be given at once without blocking (an eventually
+  // consistent GetItem, or Query or Scan with a small Limit, of a table with a replica here),
+  // else nullopt: then call Handle. For the server's receiving thread
+  // (net::Server::SetFastPath).
+  std::optional<proto::ResponseEnvelope> HandleFast(const proto::RequestEnvelope& request);
+
+  // An operation's handler (one per DynamoDB operation, in its own file).
+  using HandlerFn = Result<std::string> (*)(Node&, const Request&, Reply*);
 
   // --- For handlers ---
   // The catalog as this node's replica of __meta has applied it.
@@ -138,6 +146,9 @@ class Node {
   replication::ReplicaManager& replicas() { return *replicas_; }
 
  private:
+  // Runs `handler` here and turns its result into the response.
+  proto::ResponseEnvelope Respond(const proto::RequestEnvelope& request, HandlerFn handler,
+                                  const Request& parsed);
   Node(std::string data_dir, int lock_fd, NodeOptions options);
   Status Load();
   // Opens and drops table replicas to match the catalog: a table whose placement includes

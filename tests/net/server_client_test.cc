@@ -75,6 +75,37 @@ TEST(NetTest, InlineRequestsSkipBusyWorkers) {
   EXPECT_EQ(item.revents & ZMQ_POLLIN, 0) << "an inline request was answered";
 }
 
+TEST(NetTest, FastPathAnswersWithoutWorkers) {
+  Server server(Echo, 1);
+  server.SetFastPath([](const proto::RequestEnvelope& r) -> std::optional<proto::ResponseEnvelope> {
+    if (r.operation != "Fast") return std::nullopt;
+    proto::ResponseEnvelope out;
+    out.body = "fast:" + r.body;
+    return out;
+  });
+  Result<std::string> address = server.Start("tcp://127.0.0.1:*");
+  ASSERT_TRUE(address.ok());
+  std::thread busy([&] {
+    auto c = Client::Connect(*address);
+    EXPECT_EQ(*(*c)->Call("Sleep", "500"), "slept");  // occupies the only worker
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto client = Client::Connect(*address);
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    Result<std::string> r = (*client)->Call("Fast", std::to_string(i));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(*r, "fast:" + std::to_string(i)) << "answers match their requests";
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300))
+      << "fast requests waited for the busy worker";
+  // What the fast path declines still reaches the workers.
+  Result<std::string> slow = (*client)->Call("Other", "x");
+  ASSERT_TRUE(slow.ok()) << slow.status().ToString();
+  EXPECT_EQ(*slow, "Other:x");
+  busy.join();
+}
+
 TEST(NetTest, ConcurrentClients) {
   Server server(Echo, 4);
   std::string address = *server.Start("tcp://127.0.0.1:*");
