@@ -1,6 +1,9 @@
 // ddb-cluster: write a cluster file, start and stop its nodes and gateway on this machine,
 // show their state. See man/ddb-cluster.1.
+#include <netdb.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +75,34 @@ std::string StartDaemon(const ddb::cluster::ClusterConfig& c, const std::string&
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "failed";
   *pid = RunningPid(c, name);
   return "started";
+}
+
+// Whether the gateway at HOST:PORT answers its health check (GET /) with 200 within a second.
+bool GatewayHealthy(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (colon == std::string::npos ||
+      getaddrinfo(listen.substr(0, colon).c_str(), listen.substr(colon + 1).c_str(), &hints, &found) != 0) {
+    return false;
+  }
+  int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval timeout{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  bool healthy = false;
+  if (fd >= 0 && connect(fd, found->ai_addr, found->ai_addrlen) == 0) {
+    const std::string request = "GET / HTTP/1.1\r\nHost: " + listen + "\r\nConnection: close\r\n\r\n";
+    char reply[64] = {};
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()) &&
+        recv(fd, reply, sizeof reply - 1, MSG_WAITALL) > 12) {
+      healthy = std::string_view(reply).substr(0, 12) == "HTTP/1.1 200";
+    }
+  }
+  if (fd >= 0) close(fd);
+  freeaddrinfo(found);
+  return healthy;
 }
 
 // Stops the process `name` with SIGTERM, waiting up to 10 s. Returns its state afterwards.
@@ -187,9 +218,10 @@ int Status(const ddb::cluster::ClusterConfig& c) {
               << ",\"data_dir\":" << Quote(n.data_dir) << ",\"groups\":" << groups << "}\n";
   }
   pid_t pid = RunningPid(c, kGatewayName);
+  std::string state = GatewayHealthy(c.gateway_listen) ? "up" : pid != 0 ? "unresponsive" : "down";
   std::cout << "{\"gateway\":" << Quote("http://" + c.gateway_listen) << ",\"pid\":" << pid
-            << ",\"state\":\"" << (pid != 0 ? "up" : "down") << "\"}\n";
-  if (pid == 0) rc = ddb::cmd::kExitError;
+            << ",\"state\":\"" << state << "\"}\n";
+  if (state != "up") rc = ddb::cmd::kExitError;
   return rc;
 }
 

@@ -1,11 +1,15 @@
 #include "libddb/client/session.h"
 
+#include <random>
+
 namespace ddb::client {
 
 Result<std::unique_ptr<Session>> Session::Open(const std::string& cluster_flag) {
   DDB_ASSIGN_OR_RETURN(cluster::ClusterConfig config,
                        cluster::LoadClusterFile(cluster::ResolveClusterPath(cluster_flag)));
-  return std::unique_ptr<Session>(new Session(std::move(config)));
+  // A random first node: sessions spread over the cluster, and a node that is down costs the
+  // calls of the sessions that start at it, not of every session.
+  return Create(std::move(config), std::random_device{}());
 }
 
 std::unique_ptr<Session> Session::Create(cluster::ClusterConfig config, size_t first_node) {

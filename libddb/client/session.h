@@ -1,6 +1,6 @@
 // Session: how a command reaches the cluster. Loads the cluster file (--cluster, $DDB_CLUSTER,
-// ./.ddb/cluster.toml), talks to its nodes over the wire protocol, and moves on to the next
-// node when one does not answer.
+// ./.ddb/cluster.toml), talks to one of its nodes over the wire protocol (any node answers any
+// request), and moves on to the next node when one does not answer.
 //
 // Thread-safety: not thread-safe; one Session per thread.
 #pragma once

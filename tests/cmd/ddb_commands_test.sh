@@ -16,6 +16,7 @@ trap 'ddb-cluster down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 check "init" 0 "$(ddb-cluster init --dir "$tmp" --base-port "$base" >/dev/null; echo $?)"
 check "up" 4 "$(ddb-cluster up | grep -c '"state":"started"')"
 check "status" 3 "$(ddb-cluster status | grep -c '"state":"up","tables":0')"
+check "status: the gateway answers" 1 "$(ddb-cluster status | grep -c '"gateway":"http://127.0.0.1:'"$base"'","pid":[0-9]*,"state":"up"')"
 
 check "create-table" 0 "$(ddb-create-table --table music --key artist:S --sort song:S >/dev/null; echo $?)"
 check "create-table again" "ddb-create-table: ResourceInUseException: Table already exists: music" \
