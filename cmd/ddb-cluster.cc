@@ -65,6 +65,7 @@ std::string StartDaemon(const ddb::cluster::ClusterConfig& c, const std::string&
   for (std::string& a : argv) cargs.push_back(a.data());
   cargs.push_back(nullptr);
   pid_t child = fork();
+  if (child < 0) return "failed";
   if (child == 0) {
     execvp(bin.c_str(), cargs.data());
     std::perror(("ddb-cluster: cannot run " + program).c_str());
@@ -83,10 +84,10 @@ bool GatewayHealthy(const std::string& listen) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (colon == std::string::npos ||
-      getaddrinfo(listen.substr(0, colon).c_str(), listen.substr(colon + 1).c_str(), &hints, &found) != 0) {
-    return false;
-  }
+  if (colon == std::string::npos) return false;
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (getaddrinfo(host.c_str(), listen.substr(colon + 1).c_str(), &hints, &found) != 0) return false;
   int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval timeout{1, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);

@@ -151,17 +151,18 @@ Result<std::string> Gateway::Call(const std::string& operation, const std::strin
   return r;
 }
 
-http::Response Gateway::Handle(http::Request& request) {
-  http::Response response;
+std::optional<http::Response> Gateway::Prepare(http::Request& request, std::string* operation,
+                                               std::string* body) {
   std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   if (request.method == "GET" && path == "/") {
+    http::Response response;
     response.headers.push_back({"Content-Type", "text/plain"});
     response.body = "healthy: ddb-gateway";
     FinishResponse(&response);
     return response;
   }
-  auto fail = [&](const Status& s, std::string_view item = {}) {
-    http::Response r = ErrorResponse(s, item);
+  auto fail = [&](const Status& s) {
+    http::Response r = ErrorResponse(s);
     FinishResponse(&r);
     return r;
   };
@@ -171,27 +172,70 @@ http::Response Gateway::Handle(http::Request& request) {
   int64_t now = options_.now_unix_seconds ? options_.now_unix_seconds() : SystemNow();
   Result<SigV4Identity> identity = VerifySigV4(request, config_.access_keys, now);
   if (!identity.ok()) return fail(identity.status());
-  Result<std::string> operation = TargetOperation(request);
-  if (!operation.ok()) return fail(operation.status());
-
-  std::string inflated;
-  const std::string* body = &request.body;
-  if (const std::string* encoding = request.Find("content-encoding"); encoding != nullptr) {
-    if (*encoding == "gzip") {
+  Result<std::string> op = TargetOperation(request);
+  if (!op.ok()) return fail(op.status());
+  *operation = std::move(op).value();
+  if (const std::string* header = request.Find("content-encoding"); header != nullptr) {
+    std::string encoding = *header;
+    for (char& ch : encoding) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (encoding == "gzip") {
       Result<std::string> r = Gunzip(request.body, kMaxBodyBytes);
       if (!r.ok()) return fail(r.status());
-      inflated = std::move(r).value();
-      body = &inflated;
-    } else if (*encoding != "identity") {
-      return fail(Status::Serialization("Unsupported Content-Encoding: " + *encoding));
+      *body = std::move(r).value();
+      return std::nullopt;
+    }
+    if (encoding != "identity") {
+      return fail(Status::Serialization("Unsupported Content-Encoding: " + *header));
     }
   }
-  std::string error_item;
-  Result<std::string> result = Call(*operation, *body, &error_item);
-  if (!result.ok()) return fail(result.status(), error_item);
-  response.body = std::move(result).value();
+  *body = std::move(request.body);
+  return std::nullopt;
+}
+
+http::Response Gateway::Answer(Result<std::string> result, const std::string& error_item) {
+  http::Response response;
+  if (result.ok()) {
+    response.body = std::move(result).value();
+  } else {
+    response = ErrorResponse(result.status(), error_item);
+  }
   FinishResponse(&response);
   return response;
+}
+
+http::Response Gateway::Handle(http::Request& request) {
+  std::string operation, body;
+  if (std::optional<http::Response> answered = Prepare(request, &operation, &body)) return *answered;
+  std::string error_item;
+  Result<std::string> result = Call(operation, body, &error_item);
+  return Answer(std::move(result), error_item);
+}
+
+Status Gateway::StartAsync() {
+  std::vector<std::string> addresses;
+  for (const cluster::NodeConfig& n : config_.nodes) addresses.push_back(n.address);
+  DDB_ASSIGN_OR_RETURN(async_, net::AsyncClient::Connect(addresses));
+  return Status::OK();
+}
+
+void Gateway::HandleAsync(http::Request& request, http::Server::Respond respond) {
+  std::string operation, body;
+  if (std::optional<http::Response> answered = Prepare(request, &operation, &body)) {
+    respond(std::move(*answered));
+    return;
+  }
+  async_->Call(std::move(operation), std::move(body),
+               [respond = std::move(respond)](Result<std::string> result, std::string error_item) {
+                 respond(Answer(std::move(result), error_item));
+               });
+}
+
+http::Server::EventSource Gateway::events() {
+  http::Server::EventSource source;
+  source.fds = async_->fds();
+  source.on_event = [this] { async_->Process(); };
+  source.next_timeout_ms = [this] { return async_->NextWakeupMs(); };
+  return source;
 }
 
 }  // namespace ddb::gateway

@@ -8,8 +8,14 @@
 // response. Requests must carry a valid SigV4 signature by a key of the cluster file; gzip
 // request bodies are inflated. GET / is a health check.
 //
-// Thread-safety: Handle may be called from many threads at once (the HTTP server's workers);
-// each call borrows a cluster session from a pool.
+// Two ways to run it: Handle() blocks on the cluster (a thread per request in flight; each call
+// borrows a cluster session from a pool), for a worker-pool server and for tests;
+// HandleAsync() never blocks, for the HTTP server's I/O thread: the request goes out through a
+// net::AsyncClient that the same thread polls (events()), and the answer comes back through
+// the server's Respond callback.
+//
+// Thread-safety: Handle may be called from many threads at once; HandleAsync and events() only
+// from the one thread that runs the event loop.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +30,8 @@
 #include "libddb/cluster/cluster_config.h"
 #include "libddb/core/status.h"
 #include "libddb/http/request.h"
+#include "libddb/http/server.h"
+#include "libddb/net/async_client.h"
 
 namespace ddb::gateway {
 
@@ -43,7 +51,21 @@ class Gateway {
 
   http::Response Handle(http::Request& request);
 
+  // Connects the asynchronous client to the cluster's nodes. REQUIRES: before HandleAsync.
+  Status StartAsync();
+  void HandleAsync(http::Request& request, http::Server::Respond respond);
+  // What the event loop must watch for HandleAsync's calls (http::Server::StartAsync).
+  http::Server::EventSource events();
+
  private:
+  // Everything before the call on the cluster: the health check, the signature, the target,
+  // the body's encoding. Returns the response if the request is answered here; otherwise
+  // sets *operation and *body (the body inflated).
+  std::optional<http::Response> Prepare(http::Request& request, std::string* operation,
+                                        std::string* body);
+  // The response for the cluster's answer.
+  static http::Response Answer(Result<std::string> result, const std::string& error_item);
+
   // Runs `operation` on the cluster with a pooled session.
   Result<std::string> Call(const std::string& operation, const std::string& body,
                            std::string* error_item);
@@ -53,6 +75,7 @@ class Gateway {
   std::mutex mu_;
   std::vector<std::unique_ptr<client::Session>> idle_sessions_;  // GUARDED_BY(mu_)
   size_t sessions_made_ = 0;                                     // GUARDED_BY(mu_)
+  std::unique_ptr<net::AsyncClient> async_;  // the event loop's thread only
 };
 
 // The "__type" DynamoDB puts in an error body: the exception's name behind the namespace

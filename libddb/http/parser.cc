@@ -78,6 +78,10 @@ void RequestParser::Reset() {
   headers_done_ = false;
   body_start_ = 0;
   chunked_ = false;
+  chunk_pos_ = 0;
+  chunk_body_.clear();
+  in_trailers_ = false;
+  trailers_start_ = 0;
   content_length_ = 0;
   keep_alive_ = true;
   expect_continue_ = false;
@@ -201,43 +205,56 @@ RequestParser::Result RequestParser::ParseHead(std::string_view head) {
 }
 
 RequestParser::Result RequestParser::ParseChunked(std::string_view buffer) {
-  // Decodes from the start of the body each time; bodies are bounded, and chunked requests are
-  // rare for this API.
-  std::string body;
-  size_t pos = body_start_;
-  while (true) {
-    size_t eol = buffer.find("\r\n", pos);
-    if (eol == std::string_view::npos) {
-      if (buffer.size() - pos > 1024) return Fail(400, "malformed chunk size line");
+  // Incremental: each call decodes only what arrived since the last one. Bounded: a size line
+  // (with its extensions) of at most kMaxLineBytes, trailers within the header limit, and
+  // framing overhead at most the body limit again (1-byte chunks cost 6 raw bytes each).
+  constexpr size_t kMaxLineBytes = 1024;
+  if (chunk_pos_ == 0) chunk_pos_ = body_start_;
+  if (buffer.size() - body_start_ > 2 * limits_.max_body_bytes + limits_.max_header_bytes) {
+    return Fail(413, "chunked request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+  }
+  while (!in_trailers_) {
+    size_t eol = buffer.find("\r\n", chunk_pos_);
+    if (eol == std::string_view::npos || eol - chunk_pos_ > kMaxLineBytes) {
+      if (buffer.size() - chunk_pos_ > kMaxLineBytes) return Fail(400, "malformed chunk size line");
       return Result::kIncomplete;
     }
-    std::string_view size_line = buffer.substr(pos, eol - pos);
-    size_line = Trim(size_line.substr(0, size_line.find(';')));  // drop chunk extensions
+    std::string_view size_line = buffer.substr(chunk_pos_, eol - chunk_pos_);
+    size_line = size_line.substr(0, size_line.find(';'));  // drop chunk extensions
+    while (!size_line.empty() && (size_line.back() == ' ' || size_line.back() == '\t')) {
+      size_line.remove_suffix(1);  // whitespace before an extension (RFC 9112 BWS)
+    }
     size_t size = 0;
     if (!ParseSize(size_line, 16, &size)) return Fail(400, "malformed chunk size");
-    pos = eol + 2;
-    if (size == 0) break;
-    if (size > limits_.max_body_bytes || body.size() + size > limits_.max_body_bytes) {
+    if (size == 0) {
+      chunk_pos_ = eol + 2;
+      trailers_start_ = chunk_pos_;
+      in_trailers_ = true;
+      break;
+    }
+    if (size > limits_.max_body_bytes || chunk_body_.size() + size > limits_.max_body_bytes) {
       return Fail(413, "request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
     }
-    if (buffer.size() - pos < size + 2) return Result::kIncomplete;
-    if (buffer.substr(pos + size, 2) != "\r\n") return Fail(400, "chunk not followed by CRLF");
-    body.append(buffer.substr(pos, size));
-    pos += size + 2;
+    if (buffer.size() - (eol + 2) < size + 2) return Result::kIncomplete;
+    if (buffer.substr(eol + 2 + size, 2) != "\r\n") return Fail(400, "chunk not followed by CRLF");
+    chunk_body_.append(buffer.substr(eol + 2, size));
+    chunk_pos_ = eol + 2 + size + 2;
   }
-  // Trailer fields, then an empty line.
-  while (true) {
-    size_t eol = buffer.find("\r\n", pos);
+  // Trailer fields, then an empty line; all of them within the header limit.
+  const size_t trailers_start = trailers_start_;
+  for (;;) {
+    size_t eol = buffer.find("\r\n", chunk_pos_);
     if (eol == std::string_view::npos) {
-      if (buffer.size() - pos > limits_.max_header_bytes) return Fail(431, "trailers too large");
+      if (buffer.size() - trailers_start > limits_.max_header_bytes) return Fail(431, "trailers too large");
       return Result::kIncomplete;
     }
-    bool empty = eol == pos;
-    pos = eol + 2;
+    bool empty = eol == chunk_pos_;
+    chunk_pos_ = eol + 2;
+    if (chunk_pos_ - trailers_start > limits_.max_header_bytes) return Fail(431, "trailers too large");
     if (empty) break;
   }
-  request_.body = std::move(body);
-  consumed_ = pos;
+  request_.body = std::move(chunk_body_);
+  consumed_ = chunk_pos_;
   return Result::kComplete;
 }
 

@@ -62,6 +62,12 @@ class RequestParser {
   bool headers_done_ = false;
   size_t body_start_ = 0;
   bool chunked_ = false;
+  // Chunked decoding resumes where the last call stopped: the next unread byte of the buffer,
+  // the body so far, and whether the chunks are done (trailers follow).
+  size_t chunk_pos_ = 0;
+  std::string chunk_body_;
+  bool in_trailers_ = false;
+  size_t trailers_start_ = 0;
   size_t content_length_ = 0;
   bool keep_alive_ = true;
   bool expect_continue_ = false;

@@ -20,6 +20,7 @@ namespace {
 
 constexpr uint64_t kListenId = 0;
 constexpr uint64_t kWakeId = ~uint64_t{0};
+constexpr uint64_t kSourceId = ~uint64_t{0} - 1;
 
 Status SysError(const std::string& what) {
   return Status::Internal(what + ": " + std::strerror(errno));
@@ -75,6 +76,19 @@ Server::Server(const ServerOptions& options, Handler handler)
     : options_(options), handler_(std::move(handler)) {}
 
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler) {
+  return Listen(std::unique_ptr<Server>(new Server(options, std::move(handler))));
+}
+
+Result<std::unique_ptr<Server>> Server::StartAsync(const ServerOptions& options, AsyncHandler handler,
+                                                   EventSource source) {
+  std::unique_ptr<Server> s(new Server(options, nullptr));
+  s->async_handler_ = std::move(handler);
+  s->source_ = std::move(source);
+  return Listen(std::move(s));
+}
+
+Result<std::unique_ptr<Server>> Server::Listen(std::unique_ptr<Server> s) {
+  const ServerOptions& options = s->options_;
   size_t colon = options.listen.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == options.listen.size()) {
     return Status::Validation("listen address must look like HOST:PORT, not '" + options.listen + "'");
@@ -90,7 +104,6 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Hand
   if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
     return Status::Validation("cannot resolve listen address '" + options.listen + "': " + gai_strerror(rc));
   }
-  std::unique_ptr<Server> s(new Server(options, std::move(handler)));
   s->listen_fd_ = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s->listen_fd_ < 0) {
     freeaddrinfo(found);
@@ -117,9 +130,17 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Hand
   epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, s->listen_fd_, &ev);
   ev.data.u64 = kWakeId;
   epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, s->wake_fd_, &ev);
+  for (int fd : s->source_.fds) {
+    epoll_event source_ev{};
+    source_ev.events = EPOLLIN | EPOLLET;
+    source_ev.data.u64 = kSourceId;
+    if (epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, fd, &source_ev) != 0) return SysError("epoll_ctl");
+  }
   s->io_thread_ = std::thread([p = s.get()] { p->IoLoop(); });
-  for (int i = 0; i < std::max(1, options.workers); ++i) {
-    s->workers_.emplace_back([p = s.get()] { p->WorkerLoop(); });
+  if (!s->async_handler_) {
+    for (int i = 0; i < std::max(1, options.workers); ++i) {
+      s->workers_.emplace_back([p = s.get()] { p->WorkerLoop(); });
+    }
   }
   return s;
 }
@@ -128,6 +149,11 @@ Server::~Server() { Stop(); }
 
 void Server::Stop() {
   if (stopping_.exchange(true)) return;
+  {
+    // A worker between its check of stopping_ and its wait holds mu_: once this lock is ours,
+    // every worker either saw stopping_ or waits and gets the notification below.
+    std::lock_guard<std::mutex> lock(mu_);
+  }
   uint64_t one = 1;
   if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof one);
   if (io_thread_.joinable()) io_thread_.join();
@@ -146,7 +172,24 @@ void Server::IoLoop() {
   std::vector<epoll_event> events(256);
   int64_t last_sweep = NowSeconds();
   while (!stopping_.load()) {
-    int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 1000);
+    int timeout = 1000;
+    if (accept_paused_) {
+      if (std::chrono::steady_clock::now() >= accept_resume_) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = kListenId;
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+        accept_paused_ = false;
+      } else {
+        timeout = 100;
+      }
+    }
+    if (source_.next_timeout_ms) {
+      int t = source_.next_timeout_ms();
+      if (t >= 0) timeout = std::min(timeout, t);
+    }
+    int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout);
+    bool source_event = false;
     if (n < 0 && errno != EINTR) {
       spdlog::error("http: epoll_wait: {}", std::strerror(errno));
       break;
@@ -161,6 +204,10 @@ void Server::IoLoop() {
         DrainCompletions();
         continue;
       }
+      if (id == kSourceId) {
+        source_event = true;
+        continue;
+      }
       auto it = connections_.find(id);
       if (it == connections_.end()) continue;
       Connection* c = it->second.get();
@@ -168,8 +215,15 @@ void Server::IoLoop() {
       if (e & EPOLLOUT) {
         OnWritable(c);
         if (connections_.find(id) == connections_.end()) continue;
+        // Output flushed: requests that waited behind it may go on.
+        if (c->out_pos == c->out.size() && !c->busy) ProcessInput(c);
+        if (connections_.find(id) == connections_.end()) continue;
       }
       if (e & (EPOLLIN | EPOLLERR | EPOLLHUP)) OnReadable(c);
+    }
+    // The source runs when one of its fds fired, and when its timer is due.
+    if (source_.on_event && (source_event || (source_.next_timeout_ms && source_.next_timeout_ms() == 0))) {
+      source_.on_event();
     }
     if (int64_t now = NowSeconds(); now != last_sweep) {
       last_sweep = now;
@@ -182,7 +236,15 @@ void Server::Accept() {
   while (true) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors: the pending connection would wake epoll at once, forever. Stop
+        // listening for a moment instead (connections wait in the backlog).
+        spdlog::warn("http: accept: {}; not accepting for 100 ms ({} connections open)",
+                     std::strerror(errno), connections_.size());
+        epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+        accept_paused_ = true;
+        accept_resume_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
         spdlog::warn("http: accept: {}", std::strerror(errno));
       }
       return;
@@ -209,9 +271,10 @@ void Server::Accept() {
 }
 
 void Server::SetWriteInterest(Connection* c, bool want_write) {
-  // Reading pauses while a request is with a worker: the next pipelined request waits in the
-  // kernel's buffer rather than in ours.
-  bool want_read = !c->busy && !c->close_after_write;
+  // Reading pauses while a request is being answered and while a response waits to be sent:
+  // the next pipelined request waits in the kernel's buffer rather than in ours, and a client
+  // that does not read its responses gets no more of them (TCP pushes back).
+  bool want_read = !c->busy && !c->close_after_write && !want_write;
   if (want_write == c->want_write && want_read == c->want_read) return;
   c->want_write = want_write;
   c->want_read = want_read;
@@ -223,7 +286,10 @@ void Server::SetWriteInterest(Connection* c, bool want_write) {
 
 void Server::OnReadable(Connection* c) {
   char buf[64 * 1024];
-  while (true) {
+  // At most a few reads per event (epoll reports the rest again), so that one fast sender
+  // cannot hold the thread, and never far past what a request may hold.
+  const size_t cap = options_.limits.max_header_bytes + 2 * options_.limits.max_body_bytes + sizeof buf;
+  for (int reads = 0; reads < 4 && c->in.size() < cap; ++reads) {
     ssize_t n = read(c->fd, buf, sizeof buf);
     if (n > 0) {
       c->in.append(buf, static_cast<size_t>(n));
@@ -240,40 +306,57 @@ void Server::OnReadable(Connection* c) {
 }
 
 void Server::ProcessInput(Connection* c) {
-  if (c->in.empty()) return;
-  RequestParser::Result r = c->parser.Parse(c->in);
-  if (r == RequestParser::Result::kIncomplete) {
-    if (c->parser.wants_continue() && !c->continue_sent) {
-      c->continue_sent = true;
-      QueueOutput(c, "HTTP/1.1 100 Continue\r\n\r\n", true);
+  const uint64_t id = c->id;
+  // A loop, not recursion: an async handler may answer pipelined requests at once. A request
+  // waits while an answer is still being sent (backpressure).
+  while (!c->in.empty() && !c->busy && !c->close_after_write && c->out_pos == c->out.size()) {
+    RequestParser::Result r = c->parser.Parse(c->in);
+    if (r == RequestParser::Result::kIncomplete) {
+      if (c->parser.wants_continue() && !c->continue_sent) {
+        c->continue_sent = true;
+        QueueOutput(c, "HTTP/1.1 100 Continue\r\n\r\n", true);
+      }
+      return;
     }
-    return;
+    if (r == RequestParser::Result::kError) {
+      Response response;
+      response.status = c->parser.error_status();
+      response.headers.push_back({"Content-Type", "text/plain"});
+      response.body = c->parser.error() + "\n";
+      c->in.clear();
+      QueueOutput(c, SerializeResponse(response, false), false);
+      return;
+    }
+    bool keep_alive = c->parser.keep_alive();
+    Job job{id, std::move(c->parser.request()), keep_alive};
+    c->in.erase(0, c->parser.consumed());
+    c->parser.Reset();
+    c->continue_sent = false;
+    c->busy = true;
+    c->close_after_write = !keep_alive;
+    SetWriteInterest(c, c->want_write);
+    if (!async_handler_) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        jobs_.push_back(std::move(job));
+      }
+      work_cv_.notify_one();
+      return;
+    }
+    dispatching_ = id;
+    async_handler_(job.request, [this, id, keep_alive](Response response) {
+      Deliver(Done{id, SerializeResponse(response, keep_alive), keep_alive});
+    });
+    dispatching_ = 0;
+    if (c->busy) return;  // answered later, through Deliver
+    // Answered at once (Deliver only buffered it): send it, then the next request.
+    OnWritable(c);
+    if (connections_.find(id) == connections_.end()) return;
+    SetWriteInterest(c, c->want_write);
   }
-  if (r == RequestParser::Result::kError) {
-    Response response;
-    response.status = c->parser.error_status();
-    response.headers.push_back({"Content-Type", "text/plain"});
-    response.body = c->parser.error() + "\n";
-    c->in.clear();
-    QueueOutput(c, SerializeResponse(response, false), false);
-    return;
-  }
-  bool keep_alive = c->parser.keep_alive();
-  Job job{c->id, std::move(c->parser.request()), keep_alive};
-  c->in.erase(0, c->parser.consumed());
-  c->parser.Reset();
-  c->continue_sent = false;
-  c->busy = true;
-  c->close_after_write = !keep_alive;
-  SetWriteInterest(c, c->want_write);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back(std::move(job));
-  }
-  work_cv_.notify_one();
 }
 
-void Server::QueueOutput(Connection* c, std::string bytes, bool keep_alive) {
+void Server::AppendOutput(Connection* c, std::string bytes, bool keep_alive) {
   if (!keep_alive) c->close_after_write = true;
   if (c->out_pos == c->out.size()) {
     c->out = std::move(bytes);
@@ -281,6 +364,10 @@ void Server::QueueOutput(Connection* c, std::string bytes, bool keep_alive) {
   } else {
     c->out += bytes;
   }
+}
+
+void Server::QueueOutput(Connection* c, std::string bytes, bool keep_alive) {
+  AppendOutput(c, std::move(bytes), keep_alive);
   OnWritable(c);
 }
 
@@ -317,19 +404,27 @@ void Server::DrainCompletions() {
     std::lock_guard<std::mutex> lock(mu_);
     done.swap(done_);
   }
-  for (Done& d : done) {
-    auto it = connections_.find(d.connection_id);
-    if (it == connections_.end()) continue;  // the client went away meanwhile
-    Connection* c = it->second.get();
-    c->busy = false;
-    uint64_t id = c->id;
-    QueueOutput(c, std::move(d.bytes), d.keep_alive);
-    if (connections_.find(id) == connections_.end()) continue;
-    // A pipelined request may already be buffered.
-    if (!c->close_after_write) {
-      SetWriteInterest(c, c->want_write);
-      ProcessInput(c);
-    }
+  for (Done& d : done) Deliver(std::move(d));
+}
+
+void Server::Deliver(Done d) {
+  auto it = connections_.find(d.connection_id);
+  if (it == connections_.end()) return;  // the client went away meanwhile
+  Connection* c = it->second.get();
+  c->busy = false;
+  if (dispatching_ == d.connection_id) {
+    // Answered inside the async handler: ProcessInput sends it once the handler returns (the
+    // connection must not close under it).
+    AppendOutput(c, std::move(d.bytes), d.keep_alive);
+    return;
+  }
+  const uint64_t id = c->id;
+  QueueOutput(c, std::move(d.bytes), d.keep_alive);
+  if (connections_.find(id) == connections_.end()) return;
+  // A pipelined request may already be buffered.
+  if (!c->close_after_write) {
+    SetWriteInterest(c, c->want_write);
+    ProcessInput(c);
   }
 }
 

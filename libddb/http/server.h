@@ -2,16 +2,21 @@
 //
 // One I/O thread owns every socket: it accepts connections, reads and frames requests with
 // RequestParser, and writes responses, all through epoll, so an idle or slow connection costs a
-// buffer and no thread. Complete requests go to a pool of worker threads that run the handler,
-// which may block (the gateway waits on the cluster there); a worker hands the response back to
-// the I/O thread through an eventfd. A connection has at most one request in flight, so
-// pipelined requests are answered in order.
+// buffer and no thread. A connection has at most one request in flight, so pipelined requests
+// are answered in order. Two ways to answer:
+//   - Start: a pool of worker threads runs a blocking handler; a worker hands the response back
+//     to the I/O thread through an eventfd.
+//   - StartAsync: the handler runs on the I/O thread itself and must not block; it answers
+//     through a Respond callback, at once or later from an EventSource the I/O thread also
+//     waits on (the gateway's cluster connections). No thread hand-off at all.
 //
-// Thread-safety: Start and Stop from one thread; the handler is called concurrently from up to
-// `workers` threads and must be thread-safe.
+// Thread-safety: Start and Stop from one thread; a blocking handler is called concurrently from
+// up to `workers` threads and must be thread-safe; an async handler, its Respond callbacks and
+// the EventSource run on the I/O thread only.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -40,10 +45,24 @@ struct ServerOptions {
 class Server {
  public:
   using Handler = std::function<Response(Request& request)>;
+  // Answers the request it was made for; call exactly once, on the I/O thread.
+  using Respond = std::function<void(Response response)>;
+  using AsyncHandler = std::function<void(Request& request, Respond respond)>;
+  // Something else the I/O thread waits on: `on_event` runs when one of `fds` is readable
+  // (edge-triggered: it must consume what signalled) and when `next_timeout_ms` (-1: none)
+  // has passed.
+  struct EventSource {
+    std::vector<int> fds;
+    std::function<void()> on_event;
+    std::function<int()> next_timeout_ms;
+  };
 
   // Binds, listens and starts the threads. Errors: ValidationException for a bad address,
   // InternalServerError naming the system call that failed (a port in use, ...).
   static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler handler);
+  // The same with a non-blocking handler on the I/O thread (options.workers is unused).
+  static Result<std::unique_ptr<Server>> StartAsync(const ServerOptions& options,
+                                                    AsyncHandler handler, EventSource source);
 
   ~Server();  // Stops if still running.
   Server(const Server&) = delete;
@@ -70,6 +89,9 @@ class Server {
   };
 
   Server(const ServerOptions& options, Handler handler);
+  static Result<std::unique_ptr<Server>> Listen(std::unique_ptr<Server> s);
+  // Hands a finished response to its connection (I/O thread).
+  void Deliver(Done done);
 
   void IoLoop();
   void WorkerLoop();
@@ -79,6 +101,7 @@ class Server {
   // Parses what `c` has buffered; dispatches a complete request or answers a framing error.
   void ProcessInput(Connection* c);
   void QueueOutput(Connection* c, std::string bytes, bool keep_alive);
+  void AppendOutput(Connection* c, std::string bytes, bool keep_alive);
   void DrainCompletions();
   void Close(Connection* c);
   void CloseIdle();
@@ -86,6 +109,11 @@ class Server {
 
   const ServerOptions options_;
   const Handler handler_;
+  AsyncHandler async_handler_;
+  EventSource source_;
+  uint64_t dispatching_ = 0;  // the connection whose request the async handler is running
+  bool accept_paused_ = false;  // out of descriptors: the listening socket is out of epoll
+  std::chrono::steady_clock::time_point accept_resume_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: completions ready, or stop

@@ -10,14 +10,14 @@ namespace {
 
 constexpr std::chrono::milliseconds kConnectWait(500);
 
+}  // namespace
+
 uint64_t UnixMicrosAt(std::chrono::steady_clock::time_point when) {
   auto remaining = when - std::chrono::steady_clock::now();
   auto wall = std::chrono::system_clock::now() + remaining;
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(wall.time_since_epoch()).count());
 }
-
-}  // namespace
 
 Client::Client(std::string address)
     : address_(std::move(address)), next_id_(std::random_device{}()), rng_(std::random_device{}()) {}

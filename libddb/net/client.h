@@ -20,6 +20,9 @@
 
 namespace ddb::net {
 
+// The wall-clock time (Unix microseconds) of a steady-clock instant: a request's deadline.
+uint64_t UnixMicrosAt(std::chrono::steady_clock::time_point when);
+
 struct CallOptions {
   std::chrono::milliseconds timeout{10000};  // whole call, retries included
   int max_attempts = 12;  // backoff doubles from 25 ms to at most 1 s between attempts

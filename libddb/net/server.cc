@@ -87,7 +87,8 @@ void Server::Proxy() {
           if (request.ok() && inline_handler_ && request->operation == inline_operation_) {
             inline_handler_(*request);
             handled = true;
-          } else if (request.ok() && fast_handler_) {
+          } else if (request.ok() && fast_handler_ &&
+                     (request->deadline_unix_micros == 0 || NowUnixMicros() <= request->deadline_unix_micros)) {
             std::optional<proto::ResponseEnvelope> response = fast_handler_(*request);
             if (response.has_value()) {
               // The routing envelope as received, then the response in place of the request.

@@ -224,8 +224,24 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply* re
     parsed.push_back(std::move(p));
   }
   if (total > kMaxBatchWriteItems) return Status::Validation("Too many items requested for the BatchWriteItem call");
+  // Writes this node cannot make now (no replica of the table here yet, it does not lead the
+  // table's group, or the write's outcome is unknown) come back as UnprocessedItems, as
+  // DynamoDB returns what it could not process; retrying them is safe, since a batch's puts
+  // and deletes are unconditional.
+  std::map<std::string, std::string> unprocessed;  // table name -> JSON write requests
+  auto defer_request = [&](const std::string& table_name, bool is_put, const Item& write) {
+    std::string& list = unprocessed[table_name];
+    if (!list.empty()) list += ",";
+    list += is_put ? "{\"PutRequest\":{\"Item\":" + ToDynamoJson(write) + "}}"
+                   : "{\"DeleteRequest\":{\"Key\":" + ToDynamoJson(write) + "}}";
+  };
   for (Parsed& p : parsed) {
-    DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, node.FindTable(p.table_name));
+    Result<std::shared_ptr<Table>> found = node.FindTable(p.table_name);
+    if (!found.ok() && found.status().IsRetryable()) {
+      for (const auto& [is_put, item] : p.requests) defer_request(p.table_name, is_put, item);
+      continue;
+    }
+    DDB_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, std::move(found));
     std::set<std::string> seen;
     for (auto& [is_put, item] : p.requests) {
       DDB_ASSIGN_OR_RETURN(std::string key, is_put ? KeyFromItem(table->info, item)
@@ -235,16 +251,7 @@ Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply* re
     }
   }
   std::map<std::string, double> units;
-  // Writes this node cannot make now (it does not lead the table's group, or the write's
-  // outcome is unknown) come back as UnprocessedItems, as DynamoDB returns what it could not
-  // process; retrying them is safe, since a batch's puts and deletes are unconditional.
-  std::map<std::string, std::string> unprocessed;  // table name -> JSON write requests
-  auto defer = [&](const Write& w) {
-    std::string& list = unprocessed[w.table->info.name];
-    if (!list.empty()) list += ",";
-    list += w.item.has_value() ? "{\"PutRequest\":{\"Item\":" + ToDynamoJson(w.request) + "}}"
-                               : "{\"DeleteRequest\":{\"Key\":" + ToDynamoJson(w.request) + "}}";
-  };
+  auto defer = [&](const Write& w) { defer_request(w.table->info.name, w.item.has_value(), w.request); };
   for (Write& w : writes) {
     Result<Node::WriteScope> began = node.BeginWrite(*w.table, w.key, reply);
     if (!began.ok() && began.status().IsRetryable()) {

@@ -124,6 +124,52 @@ TEST(RequestParserTest, RefusesMalformedRequestsWithTheRightStatus) {
   }
 }
 
+TEST(RequestParserTest, ChunkedBodiesAreBoundedAndDecodedIncrementally) {
+  ParserLimits limits;
+  limits.max_header_bytes = 1000;
+  limits.max_body_bytes = 100;
+  const std::string head = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  {  // endless trailers
+    RequestParser p(limits);
+    std::string in = head + "0\r\n";
+    RequestParser::Result r = R::kIncomplete;
+    for (int i = 0; i < 500 && r == R::kIncomplete; ++i) {
+      in += "a: b\r\n";
+      r = p.Parse(in);
+    }
+    EXPECT_EQ(r, R::kError);
+    EXPECT_EQ(p.error_status(), 431);
+  }
+  {  // a complete size line with an endless extension
+    ParserLimits wide = limits;
+    wide.max_body_bytes = 100000;
+    RequestParser p(wide);
+    EXPECT_EQ(p.Parse(head + "1;" + std::string(5000, 'x') + "\r\nx\r\n"), R::kError);
+    EXPECT_EQ(p.error_status(), 400);
+  }
+  {  // framing far beyond the body: refused before it is buffered without limit
+    RequestParser p(limits);
+    std::string in = head;
+    RequestParser::Result r = R::kIncomplete;
+    for (int i = 0; i < 2000 && r == R::kIncomplete; ++i) {
+      in += "0001\r\nx\r\n";
+      r = p.Parse(in);
+    }
+    EXPECT_EQ(r, R::kError);
+    EXPECT_EQ(p.error_status(), 413);
+  }
+  {  // fed a byte at a time, still decoded exactly
+    RequestParser p(limits);
+    std::string in = head + "3 ;ext\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n";
+    size_t n = head.size();
+    while (n < in.size() && p.Parse(std::string_view(in).substr(0, n)) == R::kIncomplete) ++n;
+    ASSERT_EQ(n, in.size());
+    ASSERT_EQ(p.Parse(in), R::kComplete);
+    EXPECT_EQ(p.request().body, "abcde");
+    EXPECT_EQ(p.consumed(), in.size());
+  }
+}
+
 TEST(RequestParserTest, LeadingEmptyLinesAreSkipped) {
   RequestParser p;
   std::string in = "\r\n\r\nGET / HTTP/1.1\r\n\r\n";

@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -28,6 +31,7 @@ class Conn {
     connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   }
   ~Conn() { close(fd_); }
+  int fd() const { return fd_; }
   bool connected() const { return connected_; }
   void Send(const std::string& s) { ASSERT_EQ(write(fd_, s.data(), s.size()), static_cast<ssize_t>(s.size())); }
   // Reads until `n` complete responses are buffered (by Content-Length) or EOF or 5 s.
@@ -49,12 +53,14 @@ class Conn {
     while (out.size() < n && TakeResponse(&out)) {}
     return out;
   }
-  // True if the server closed the connection within 5 s.
+  // True if the server closed the connection within 5 s (a close with unread input arrives as
+  // a reset).
   bool ClosedByPeer() {
     pollfd p{fd_, POLLIN, 0};
     if (poll(&p, 1, 5000) <= 0) return false;
     char c;
-    return read(fd_, &c, 1) == 0;
+    ssize_t n = read(fd_, &c, 1);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
   }
 
  private:
@@ -228,6 +234,91 @@ TEST_F(ServerTest, StopsWithOpenConnections) {
   server_->Stop();
   EXPECT_TRUE(a.ClosedByPeer());
   EXPECT_TRUE(b.ClosedByPeer());
+}
+
+TEST_F(ServerTest, AClientThatDoesNotReadIsPushedBack) {
+  // 64 KB answers to pipelined requests whose answers are never read: once the socket's
+  // buffers are full, the server must stop taking requests (their answers would pile up in
+  // its memory without bound).
+  std::atomic<int> answered{0};
+  StartServer([&](Request&) {
+    answered++;
+    Response r;
+    r.body.assign(64 * 1024, 'x');
+    return r;
+  });
+  Conn c(server_->port());
+  int fd = c.fd();
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  std::string requests;
+  for (int i = 0; i < 20000; ++i) requests += "GET / HTTP/1.1\r\n\r\n";
+  size_t sent = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (sent < requests.size() && std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = send(fd, requests.data() + sent, requests.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Loopback buffers hold a few MB: some hundreds of answers, not thousands.
+  EXPECT_LT(answered.load(), 2000) << "the server answered " << answered.load()
+                                   << " requests whose answers nobody read";
+}
+
+TEST(ServerAsyncTest, AnswersAtOnceOrLaterFromItsEventSource) {
+  // Requests for /later are answered when an eventfd (the event source) fires; the others at
+  // once, inside the handler. Pipelined requests still come back in order.
+  int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  std::vector<Server::Respond> waiting;
+  Server::EventSource source;
+  source.fds = {efd};
+  source.on_event = [&] {
+    uint64_t v;
+    while (read(efd, &v, sizeof v) > 0) {}
+    std::vector<Server::Respond> now;
+    now.swap(waiting);
+    for (auto& respond : now) {
+      Response r;
+      r.body = "later";
+      respond(r);
+    }
+  };
+  source.next_timeout_ms = [] { return -1; };
+  ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  auto s = Server::StartAsync(
+      o,
+      [&](Request& r, Server::Respond respond) {
+        if (r.target == "/later") {
+          waiting.push_back(std::move(respond));
+          return;
+        }
+        respond(Echo(r));
+      },
+      source);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Conn c((*s)->port());
+  c.Send("GET /a HTTP/1.1\r\n\r\nGET /later HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  auto first = c.ReadResponses(1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(Body(first[0]), "/a|");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  uint64_t one = 1;
+  ASSERT_EQ(write(efd, &one, sizeof one), 8);
+  auto rest = c.ReadResponses(2);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(Body(rest[0]), "later");
+  EXPECT_EQ(Body(rest[1]), "/b|");
+  Conn closing((*s)->port());
+  closing.Send("GET /c HTTP/1.1\r\nConnection: close\r\n\r\n");
+  auto last = closing.ReadResponses(1);
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_TRUE(closing.ClosedByPeer());
+  (*s)->Stop();
+  close(efd);
 }
 
 TEST(ServerStartTest, RefusesBadAddressesAndBusyPorts) {
