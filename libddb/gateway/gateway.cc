@@ -133,24 +133,6 @@ Result<std::string> Gunzip(std::string_view data, size_t max_bytes) {
 Gateway::Gateway(cluster::ClusterConfig config, GatewayOptions options)
     : config_(std::move(config)), options_(std::move(options)) {}
 
-Result<std::string> Gateway::Call(const std::string& operation, const std::string& body,
-                                  std::string* error_item) {
-  std::unique_ptr<client::Session> session;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_sessions_.empty()) {
-      session = std::move(idle_sessions_.back());
-      idle_sessions_.pop_back();
-    } else {
-      session = client::Session::Create(config_, sessions_made_++);
-    }
-  }
-  Result<std::string> r = session->Call(operation, body, error_item);
-  std::lock_guard<std::mutex> lock(mu_);
-  idle_sessions_.push_back(std::move(session));
-  return r;
-}
-
 std::optional<http::Response> Gateway::Prepare(http::Request& request, std::string* operation,
                                                std::string* body) {
   std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
@@ -203,18 +185,10 @@ http::Response Gateway::Answer(Result<std::string> result, const std::string& er
   return response;
 }
 
-http::Response Gateway::Handle(http::Request& request) {
-  std::string operation, body;
-  if (std::optional<http::Response> answered = Prepare(request, &operation, &body)) return *answered;
-  std::string error_item;
-  Result<std::string> result = Call(operation, body, &error_item);
-  return Answer(std::move(result), error_item);
-}
-
 Status Gateway::StartAsync() {
   std::vector<std::string> addresses;
   for (const cluster::NodeConfig& n : config_.nodes) addresses.push_back(n.address);
-  DDB_ASSIGN_OR_RETURN(async_, net::AsyncClient::Connect(addresses));
+  DDB_ASSIGN_OR_RETURN(async_, client::AsyncSession::Connect(addresses));
   return Status::OK();
 }
 

@@ -1,37 +1,33 @@
 // Gateway: DynamoDB's HTTP JSON 1.0 API in front of a ddb cluster (DESIGN.md section 1).
 //
-// Handle() turns one HTTP request into one call on the cluster, through the same client
-// library and wire protocol the ddb-* commands use (section 7), and the answer into the HTTP
+// HandleAsync() turns one HTTP request into one call on the cluster, through the same wire
+// protocol and retry policy the ddb-* commands use (section 7), and the answer into the HTTP
 // response DynamoDB would give: POST / with X-Amz-Target "DynamoDB_20120810.<Operation>",
 // bodies in application/x-amz-json-1.0, errors as {"__type": "<namespace>#<Name>",
 // "message": "..."} with DynamoDB's status codes, x-amzn-RequestId and x-amz-crc32 on every
 // response. Requests must carry a valid SigV4 signature by a key of the cluster file; gzip
 // request bodies are inflated. GET / is a health check.
 //
-// Two ways to run it: Handle() blocks on the cluster (a thread per request in flight; each call
-// borrows a cluster session from a pool), for a worker-pool server and for tests;
-// HandleAsync() never blocks, for the HTTP server's I/O thread: the request goes out through a
-// net::AsyncClient that the same thread polls (events()), and the answer comes back through
-// the server's Respond callback.
+// It never blocks: it runs on the HTTP server's I/O thread (http::Server::StartAsync), and
+// the call goes out through a client::AsyncSession that the same thread polls (events()); the
+// answer comes back through the server's Respond callback.
 //
-// Thread-safety: Handle may be called from many threads at once; HandleAsync and events() only
-// from the one thread that runs the event loop.
+// Thread-safety: all methods on the one thread that runs the event loop.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "libddb/client/session.h"
 #include "libddb/cluster/cluster_config.h"
 #include "libddb/core/status.h"
 #include "libddb/http/request.h"
 #include "libddb/http/server.h"
-#include "libddb/net/async_client.h"
+#include "libddb/client/async_session.h"
 
 namespace ddb::gateway {
 
@@ -49,9 +45,9 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  http::Response Handle(http::Request& request);
-
-  // Connects the asynchronous client to the cluster's nodes. REQUIRES: before HandleAsync.
+  // Connects the asynchronous client to the cluster's nodes. REQUIRES: before HandleAsync
+  // passes a request on to the cluster (requests answered by the gateway itself, such as
+  // signature errors, need no connection).
   Status StartAsync();
   void HandleAsync(http::Request& request, http::Server::Respond respond);
   // What the event loop must watch for HandleAsync's calls (http::Server::StartAsync).
@@ -66,16 +62,9 @@ class Gateway {
   // The response for the cluster's answer.
   static http::Response Answer(Result<std::string> result, const std::string& error_item);
 
-  // Runs `operation` on the cluster with a pooled session.
-  Result<std::string> Call(const std::string& operation, const std::string& body,
-                           std::string* error_item);
-
   const cluster::ClusterConfig config_;
   const GatewayOptions options_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<client::Session>> idle_sessions_;  // GUARDED_BY(mu_)
-  size_t sessions_made_ = 0;                                     // GUARDED_BY(mu_)
-  std::unique_ptr<net::AsyncClient> async_;  // the event loop's thread only
+  std::unique_ptr<client::AsyncSession> async_;
 };
 
 // The "__type" DynamoDB puts in an error body: the exception's name behind the namespace

@@ -1,6 +1,7 @@
 // The gateway's HTTP handling up to the point where it calls the cluster: health check,
 // signatures, targets, content encodings, error shapes and response headers. The calls to a
 // real cluster are covered by the boto3 suite (tests/gateway/test_*.py).
+// Each request here is answered by the gateway itself, so HandleAsync responds at once.
 #include "libddb/gateway/gateway.h"
 
 #include <gtest/gtest.h>
@@ -41,6 +42,14 @@ http::Request SignedRequest(const std::string& target, const std::string& body,
   return r;
 }
 
+// HandleAsync for a request the gateway answers itself (it must respond at once).
+http::Response Handle(Gateway& g, http::Request& r) {
+  std::optional<http::Response> out;
+  g.HandleAsync(r, [&](http::Response response) { out = std::move(response); });
+  EXPECT_TRUE(out.has_value()) << "answered without the cluster";
+  return out.value_or(http::Response{});
+}
+
 std::string Header(const http::Response& r, const std::string& name) {
   for (const http::Header& h : r.headers) {
     if (h.name == name) return h.value;
@@ -60,7 +69,7 @@ TEST(GatewayTest, HealthCheckAnswersWithoutSignature) {
   http::Request r;
   r.method = "GET";
   r.target = "/";
-  http::Response out = g.Handle(r);
+  http::Response out = Handle(g, r);
   EXPECT_EQ(out.status, 200);
   EXPECT_NE(out.body.find("healthy"), std::string::npos);
   EXPECT_FALSE(Header(out, "x-amzn-RequestId").empty());
@@ -72,24 +81,24 @@ TEST(GatewayTest, SignatureErrorsComeBeforeAnythingElse) {
   unsigned_request.method = "POST";
   unsigned_request.target = "/";
   unsigned_request.headers.push_back({"x-amz-target", "DynamoDB_20120810.ListTables"});
-  ExpectError(g.Handle(unsigned_request), 400,
+  ExpectError(Handle(g, unsigned_request), 400,
               "com.amazon.coral.service#MissingAuthenticationTokenException");
 
   http::Request unknown_key = SignedRequest("DynamoDB_20120810.ListTables", "{}", {"AKIDOTHER", "secret"});
-  ExpectError(g.Handle(unknown_key), 400, "com.amazon.coral.service#UnrecognizedClientException");
+  ExpectError(Handle(g, unknown_key), 400, "com.amazon.coral.service#UnrecognizedClientException");
 
   http::Request wrong_secret = SignedRequest("DynamoDB_20120810.ListTables", "{}", {"AKIDTEST", "nope"});
-  ExpectError(g.Handle(wrong_secret), 400, "com.amazon.coral.service#InvalidSignatureException");
+  ExpectError(Handle(g, wrong_secret), 400, "com.amazon.coral.service#InvalidSignatureException");
 
   http::Request tampered = SignedRequest("DynamoDB_20120810.ListTables", "{}");
   tampered.body = "{\"Limit\":1}";
-  ExpectError(g.Handle(tampered), 400, "com.amazon.coral.service#InvalidSignatureException");
+  ExpectError(Handle(g, tampered), 400, "com.amazon.coral.service#InvalidSignatureException");
 
   GatewayOptions later;
   later.now_unix_seconds = [] { return kNow + 16 * 60; };
   Gateway g_later(Config(), later);
   http::Request expired = SignedRequest("DynamoDB_20120810.ListTables", "{}");
-  http::Response out = g_later.Handle(expired);
+  http::Response out = Handle(g_later, expired);
   ExpectError(out, 400, "com.amazon.coral.service#InvalidSignatureException");
   EXPECT_NE(out.body.find("Signature expired"), std::string::npos) << out.body;
 }
@@ -100,12 +109,12 @@ TEST(GatewayTest, OnlyDynamoDbOperationsAreAccepted) {
        {std::string(""), std::string("DynamoDB_20120810."), std::string("DynamoDB_20111205.ListTables"),
         std::string("DynamoDB_20120810.ddb.NodeStatus"), std::string("DynamoDB_20120810.List Tables")}) {
     http::Request r = SignedRequest(target, "{}");
-    ExpectError(g.Handle(r), 400, "com.amazon.coral.service#UnknownOperationException");
+    ExpectError(Handle(g, r), 400, "com.amazon.coral.service#UnknownOperationException");
   }
   http::Request get = SignedRequest("DynamoDB_20120810.ListTables", "");
   get.method = "PUT";
   SignSigV4(&get, kKey, "us-east-1", "dynamodb", kNow);
-  ExpectError(g.Handle(get), 400, "com.amazon.coral.service#UnknownOperationException");
+  ExpectError(Handle(g, get), 400, "com.amazon.coral.service#UnknownOperationException");
 }
 
 TEST(GatewayTest, BadContentEncodingsAreSerializationErrors) {
@@ -116,11 +125,11 @@ TEST(GatewayTest, BadContentEncodingsAreSerializationErrors) {
   r.headers = {{"host", "h"}, {"x-amz-target", "DynamoDB_20120810.ListTables"}, {"content-encoding", "br"}};
   r.body = "{}";
   SignSigV4(&r, kKey, "us-east-1", "dynamodb", kNow);
-  ExpectError(g.Handle(r), 400, "com.amazon.coral.service#SerializationException");
+  ExpectError(Handle(g, r), 400, "com.amazon.coral.service#SerializationException");
   r.headers = {{"host", "h"}, {"x-amz-target", "DynamoDB_20120810.ListTables"}, {"content-encoding", "gzip"}};
   r.body = "not gzip";
   SignSigV4(&r, kKey, "us-east-1", "dynamodb", kNow);
-  ExpectError(g.Handle(r), 400, "com.amazon.coral.service#SerializationException");
+  ExpectError(Handle(g, r), 400, "com.amazon.coral.service#SerializationException");
 }
 
 std::string Gzip(const std::string& data) {

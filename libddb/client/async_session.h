@@ -1,6 +1,6 @@
-// AsyncClient: many requests in flight to a cluster's nodes from one thread, for an event loop
-// (the gateway's). The same wire protocol, deadlines and retry policy as Client and
-// client::Session, without a thread per request: the owner sends with Call(), watches fds()
+// AsyncSession: many requests in flight to a cluster's nodes from one thread, for an event loop
+// (the gateway's). The same wire protocol, deadlines and retry policy as net::Client and
+// Session, without a thread per request: the owner sends with Call(), watches fds()
 // for readability in its own poll loop, and calls Process() when one is readable or when
 // NextWakeupMs() has passed; Process() runs the callbacks of the calls that finished.
 //
@@ -26,23 +26,23 @@
 #include "libddb/core/result.h"
 #include "libddb/proto/codec.h"
 
-namespace ddb::net {
+namespace ddb::client {
 
-struct AsyncOptions {
+struct AsyncSessionOptions {
   std::chrono::milliseconds timeout{10000};         // whole call, retries included
   std::chrono::milliseconds attempt_timeout{3000};  // one node's answer
 };
 
-class AsyncClient {
+class AsyncSession {
  public:
   // The call's outcome: the response body, or the error; `error_item` as in Client::Call.
   using Done = std::function<void(Result<std::string> result, std::string error_item)>;
 
-  static Result<std::unique_ptr<AsyncClient>> Connect(const std::vector<std::string>& addresses,
-                                                      AsyncOptions options = {});
-  ~AsyncClient();
-  AsyncClient(const AsyncClient&) = delete;
-  AsyncClient& operator=(const AsyncClient&) = delete;
+  static Result<std::unique_ptr<AsyncSession>> Connect(const std::vector<std::string>& addresses,
+                                                      AsyncSessionOptions options = {});
+  ~AsyncSession();
+  AsyncSession(const AsyncSession&) = delete;
+  AsyncSession& operator=(const AsyncSession&) = delete;
 
   // Starts a call; `done` runs later, from Process() (never from inside Call).
   void Call(std::string operation, std::string body, Done done);
@@ -71,7 +71,7 @@ class AsyncClient {
     std::string error_item;
   };
 
-  AsyncClient(std::vector<std::string> addresses, AsyncOptions options);
+  AsyncSession(std::vector<std::string> addresses, AsyncSessionOptions options);
   // Sends `p` (under a fresh id) to its node or the next connected one; else schedules a
   // resend. Returns the id it is filed under (0 if it finished or waits).
   void Send(Pending p);
@@ -80,7 +80,7 @@ class AsyncClient {
   void Drain(size_t node);
 
   const std::vector<std::string> addresses_;
-  const AsyncOptions options_;
+  const AsyncSessionOptions options_;
   zmq::context_t context_;
   std::vector<std::unique_ptr<zmq::socket_t>> sockets_;
   std::unordered_map<uint64_t, Pending> calls_;  // by the id of their current attempt
@@ -90,4 +90,4 @@ class AsyncClient {
   std::mt19937_64 rng_;
 };
 
-}  // namespace ddb::net
+}  // namespace ddb::client

@@ -1,11 +1,11 @@
-#include "libddb/net/async_client.h"
+#include "libddb/client/async_session.h"
 
 #include <algorithm>
 #include <optional>
 
 #include "libddb/net/client.h"
 
-namespace ddb::net {
+namespace ddb::client {
 
 namespace {
 
@@ -18,22 +18,22 @@ Status Unavailable(std::string message) { return Status(Code::kServiceUnavailabl
 
 }  // namespace
 
-AsyncClient::AsyncClient(std::vector<std::string> addresses, AsyncOptions options)
+AsyncSession::AsyncSession(std::vector<std::string> addresses, AsyncSessionOptions options)
     : addresses_(std::move(addresses)),
       options_(options),
       next_id_(std::random_device{}() | 1),
       next_node_(std::random_device{}()),
       rng_(std::random_device{}()) {}
 
-AsyncClient::~AsyncClient() {
+AsyncSession::~AsyncSession() {
   sockets_.clear();
   context_.close();
 }
 
-Result<std::unique_ptr<AsyncClient>> AsyncClient::Connect(const std::vector<std::string>& addresses,
-                                                          AsyncOptions options) {
+Result<std::unique_ptr<AsyncSession>> AsyncSession::Connect(const std::vector<std::string>& addresses,
+                                                          AsyncSessionOptions options) {
   if (addresses.empty()) return Status::Validation("no nodes to connect to");
-  std::unique_ptr<AsyncClient> c(new AsyncClient(addresses, options));
+  std::unique_ptr<AsyncSession> c(new AsyncSession(addresses, options));
   try {
     for (const std::string& address : addresses) {
       auto s = std::make_unique<zmq::socket_t>(c->context_, zmq::socket_type::dealer);
@@ -50,13 +50,13 @@ Result<std::unique_ptr<AsyncClient>> AsyncClient::Connect(const std::vector<std:
   return c;
 }
 
-std::vector<int> AsyncClient::fds() const {
+std::vector<int> AsyncSession::fds() const {
   std::vector<int> out;
   for (const auto& s : sockets_) out.push_back(s->get(zmq::sockopt::fd));
   return out;
 }
 
-void AsyncClient::Call(std::string operation, std::string body, Done done) {
+void AsyncSession::Call(std::string operation, std::string body, Done done) {
   Pending p;
   p.operation = std::move(operation);
   p.body = std::move(body);
@@ -66,12 +66,12 @@ void AsyncClient::Call(std::string operation, std::string body, Done done) {
   Send(std::move(p));
 }
 
-void AsyncClient::Send(Pending p) {
+void AsyncSession::Send(Pending p) {
   const auto now = Clock::now();
   proto::RequestEnvelope request;
   request.operation = p.operation;
   request.body = p.body;
-  request.deadline_unix_micros = UnixMicrosAt(p.deadline);
+  request.deadline_unix_micros = net::UnixMicrosAt(p.deadline);
   for (size_t tried = 0; tried < sockets_.size(); ++tried) {
     const size_t node = (p.node + tried) % sockets_.size();
     zmq::socket_t& s = *sockets_[node];
@@ -103,7 +103,7 @@ void AsyncClient::Send(Pending p) {
   calls_.emplace(next_id_++, std::move(p));  // under an id no answer carries
 }
 
-void AsyncClient::Retry(Pending p, Clock::time_point now) {
+void AsyncSession::Retry(Pending p, Clock::time_point now) {
   std::uniform_int_distribution<int64_t> jitter(0, p.backoff.count());
   const auto at = now + std::chrono::milliseconds(jitter(rng_));
   if (at >= p.deadline) {
@@ -120,13 +120,13 @@ void AsyncClient::Retry(Pending p, Clock::time_point now) {
 
 // A finished call waits in finished_ for Process() to run its callback; its body field now
 // holds the response body.
-void AsyncClient::Finish(Pending& p, Result<std::string> result) {
+void AsyncSession::Finish(Pending& p, Result<std::string> result) {
   finished_.push_back(std::move(p));
   finished_.back().last = result.ok() ? Status::OK() : result.status();
   if (result.ok()) finished_.back().body = std::move(result).value();
 }
 
-void AsyncClient::Drain(size_t node) {
+void AsyncSession::Drain(size_t node) {
   zmq::socket_t& s = *sockets_[node];
   for (;;) {
     zmq::message_t delimiter, body;
@@ -162,7 +162,7 @@ void AsyncClient::Drain(size_t node) {
   }
 }
 
-void AsyncClient::Process() {
+void AsyncSession::Process() {
   for (size_t i = 0; i < sockets_.size(); ++i) Drain(i);
   const auto now = Clock::now();
   std::vector<uint64_t> due;
@@ -196,7 +196,7 @@ void AsyncClient::Process() {
   }
 }
 
-int AsyncClient::NextWakeupMs() const {
+int AsyncSession::NextWakeupMs() const {
   if (!finished_.empty()) return 0;
   std::optional<Clock::time_point> next;
   for (const auto& [id, p] : calls_) {
@@ -207,4 +207,4 @@ int AsyncClient::NextWakeupMs() const {
   return static_cast<int>(std::clamp<int64_t>(ms + 1, 0, 1000));
 }
 
-}  // namespace ddb::net
+}  // namespace ddb::client
