@@ -26,30 +26,45 @@ EXIT = [("0", "Success."), ("1", "An error (the line on standard error names it)
 PAGES = {
   "ddb-cluster": dict(
     summary="create, start, stop and inspect a ddb cluster on this machine",
-    synopsis=["[--cluster FILE] init [--dir DIR] [--nodes N] [--base-port P] [--force]",
+    synopsis=["[--cluster FILE] init [--dir DIR] [--nodes N] [--base-port P] [--gateway-listen HOST:PORT] [--force]",
               "[--cluster FILE] up", "[--cluster FILE] down", "[--cluster FILE] status"],
-    description="""\\fBinit\\fR writes a cluster file for a local cluster: N loopback nodes (default 1) on
+    description="""\\fBinit\\fR writes a cluster file for a local cluster: N loopback nodes (default 3) on
 ports base-port+1... (default 7100) with their data under DIR (default .ddb), a file:// backup
-target and the development access key. \\fBup\\fR starts every node of the cluster file that is
-not running (ddb-node --detach, pid and log files next to the cluster file); with no cluster
-file anywhere (no --cluster, no $DDB_CLUSTER, no ./.ddb/cluster.toml) it first writes the
-default one under ./.ddb/. \\fBdown\\fR stops the nodes with SIGTERM and waits for them.
-\\fBstatus\\fR asks every node for its tables.
+target, the development access key (AKIDDDBLOCAL00000001, secret
+ddb-local-development-secret-do-not-use) and the gateway's address: 127.0.0.1:8000, or
+127.0.0.1:base-port when --base-port is given, or --gateway-listen.
+\\fBup\\fR starts every node of the cluster file that is not running (ddb-node --detach, pid
+and log files next to the cluster file), then the gateway (ddb-gateway --detach, gateway.pid
+and gateway.log), which serves DynamoDB's HTTP API for the aws CLI and the SDKs; with no
+cluster file anywhere (no --cluster, no $DDB_CLUSTER, no ./.ddb/cluster.toml) it first writes
+the default one under ./.ddb/. \\fBdown\\fR stops the gateway and the nodes with SIGTERM and
+waits for them. \\fBstatus\\fR asks every node for its tables and the state of each of its
+replicas, and tells whether the gateway runs.
 .PP
-Until replication lands, tables live on the node that created them: the default cluster has
-one node.""",
+A cluster of three or more nodes keeps every table on three of them (replication = 3 in the
+cluster file; 1 for smaller clusters) and the catalog on all of them; any node answers any
+request, forwarding it to the node that can run it.""",
     options=[("--dir DIR", "init: where to write cluster.toml and the node data (default .ddb)."),
-             ("--nodes N", "init: number of nodes, 1 to 9 (default 1)."),
-             ("--base-port P", "init: node N listens on P+N (default 7100)."),
+             ("--nodes N", "init: number of nodes, 1 to 9 (default 3)."),
+             ("--base-port P", "init: node N listens on P+N (default 7100); the gateway on P unless \\-\\-gateway\\-listen is given."),
+             ("--gateway-listen HOST:PORT", "init: where ddb-gateway serves (default 127.0.0.1:8000; 127.0.0.1:P with \\-\\-base\\-port P)."),
              ("--force", "init: overwrite an existing cluster file.")],
     output="""One JSON line per node: \\fBup\\fR {"node":1,"address":"tcp://...","pid":N,"state":"started"|"running"|"failed","log":FILE};
 \\fBdown\\fR {"node":1,"state":"stopped"|"not running"|"still running"};
-\\fBstatus\\fR {"node":1,"address":...,"pid":N,"state":"up"|"down"|"unresponsive","tables":N,"data_dir":DIR}.
-\\fBinit\\fR prints {"cluster_file":FILE,"nodes":N}.""",
-    exit=[("0", "Success (for status: every node is up)."), ("1", "A node failed to start or stop, or (status) is not up."),
+\\fBstatus\\fR {"node":1,"address":...,"pid":N,"state":"up"|"down"|"unresponsive","tables":N,"data_dir":DIR,"groups":[...]},
+where each group is one replica on that node: {"group":"__meta" (the catalog) or an id,
+"table":NAME, "role":"Leader"|"Follower"|"Candidate"|"PreCandidate", "leader":NODE (0: none
+known), "term":T, "commit":I, "applied":I, "last":I, "lease":true|false, "members":[NODES],
+"lag":{NODE:ENTRIES,...} (on a leader: how far each member's log is behind its own)}.
+Then one line for the gateway: \\fBup\\fR {"gateway":"http://HOST:PORT","pid":N,"state":...,"log":FILE},
+\\fBdown\\fR {"gateway":...,"state":...}, \\fBstatus\\fR {"gateway":...,"pid":N,"state":"up" (answers its health check)|"unresponsive"|"down"}.
+\\fBinit\\fR prints {"cluster_file":FILE,"nodes":N,"gateway":"HOST:PORT"}.""",
+    exit=[("0", "Success (for status: every node and the gateway are up)."),
+          ("1", "A node or the gateway failed to start or stop, or (status) is not up."),
           ("2", "Usage error.")],
-    examples=["ddb-cluster status"],
-    see=["ddb-node(1)"],
+    examples=["ddb-cluster status",
+              """ddb-cluster status | python3 -c 'import json,sys; [print(n["node"], g.get("table", "__meta"), g["role"], g["term"]) for n in map(json.loads, sys.stdin) if "node" in n for g in n["groups"]]'"""],
+    see=["ddb-node(1)", "ddb-gateway(1)"],
     no_common=False),
   "ddb-create-table": dict(
     summary="create a table",
@@ -144,7 +159,8 @@ ddb-import(1).""",
     synopsis=["--table NAME [--projection EXPR] [--consistent] [--plain] < keys"],
     description="""Reads the keys on standard input (one JSON object per line, all checked first) and
 prints the items found, asking BatchGetItem for 100 keys at a time and again for any keys
-left unprocessed. Keys without an item print nothing; the order of the output is not the
+left unprocessed (after a pause that doubles from 25 ms to 1 s). Keys without an item print
+nothing; the order of the output is not the
 order of the keys.""",
     options=[("--table NAME", "The table."), ("--projection EXPR", "A ProjectionExpression."),
              ("--consistent", "Strongly consistent reads."), PLAIN],
@@ -156,7 +172,8 @@ order of the keys.""",
     synopsis=["--table NAME < requests"],
     description="""Reads write requests on standard input, one per line, in DynamoDB's WriteRequest shape:
 {"PutRequest":{"Item":ITEM}} or {"DeleteRequest":{"Key":KEY}} (DynamoDB JSON). Every line is
-checked before anything is sent; then BatchWriteItem applies them 25 at a time. Each request
+checked before anything is sent; then BatchWriteItem applies them 25 at a time, sending again
+what a node returns as UnprocessedItems (with backoff, for up to 30 s). Each request
 is atomic, the whole input is not: a failure after some batches is reported with the number of
 requests already written, and running the same input again is safe.""",
     options=[("--table NAME", "The table.")],
@@ -211,7 +228,8 @@ CSV whose header names typed columns (NAME:S, NAME:N, NAME:B base64, NAME:BOOL; 
 columns are S; empty fields are left out). Every line is checked first, as the node would check
 it (syntax, types, sizes, the table's key attributes), and the good lines are spooled to a
 temporary file: with --on-error stop (the default) a single bad line means nothing is written.
-The items are then written in BatchWriteItem batches of 25 by parallel writers. Importing the
+The items are then written in BatchWriteItem batches of 25 by parallel writers, each sending
+again what comes back as UnprocessedItems (with backoff, for up to 30 s). Importing the
 same input again is safe: it writes the same items. Progress goes to standard error when it
 is a terminal.""",
     options=[("--table NAME", "The table, which must exist."),
@@ -240,7 +258,7 @@ def esc(text):
     return text.replace("\\\\", "\\e").replace("-", "\\-") if False else text.replace("-", "\\-")
 
 def render(name, p):
-    out = [f'.TH {name.upper()} 1 "2026-11-22" "ddb 0.1.0" "ddb manual"', ".SH NAME",
+    out = [f'.TH {name.upper()} 1 "2026-12-02" "ddb 0.1.0" "ddb manual"', ".SH NAME",
            f"{name} \\- {p['summary']}", ".SH SYNOPSIS"]
     for i, s in enumerate(p["synopsis"]):
         if i: out.append(".br")
