@@ -91,7 +91,7 @@ class Node {
   // Answers a request here, or forwards it to the node that can (see Route).
   proto::ResponseEnvelope Handle(const proto::RequestEnvelope& request);
   // The answer to `request` if it can be given at once without blocking (an eventually
-  // consistent GetItem, or Query or Scan with a small Limit, of a table with a replica here),
+  // consistent GetItem, or Query with a small Limit, of a table with a replica here),
   // else nullopt: then call Handle. For the server's receiving thread
   // (net::Server::SetFastPath).
   std::optional<proto::ResponseEnvelope> HandleFast(const proto::RequestEnvelope& request);
