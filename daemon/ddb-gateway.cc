@@ -49,15 +49,15 @@ int main(int argc, char** argv) {
     spdlog::warn("{} lists no [[access_key]]: every request will be refused", cluster_path);
   }
 
-  // One thread serves every connection and every call on the cluster (HandleAsync).
+  // One thread serves every connection and every call on the cluster (Handle).
   ddb::gateway::Gateway gateway(*config);
-  if (ddb::Status s = gateway.StartAsync(); !s.ok()) return daemon.Fail(s);
+  if (ddb::Status s = gateway.Connect(); !s.ok()) return daemon.Fail(s);
   ddb::http::ServerOptions options;
   options.listen = listen;
-  auto server = ddb::http::Server::StartAsync(
+  auto server = ddb::http::Server::Start(
       options,
       [&gateway](ddb::http::Request& r, ddb::http::Server::Respond respond) {
-        gateway.HandleAsync(r, std::move(respond));
+        gateway.Handle(r, std::move(respond));
       },
       gateway.events());
   if (!server.ok()) return daemon.Fail(server.status());

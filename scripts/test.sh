@@ -13,6 +13,6 @@ status=0
 if [ $# -eq 0 ]; then
   # Debian's python3 (with python3-boto3 and python3-pytest), whatever python3 PATH prefers.
   DDB_BIN="$BUILD_DIR/bin" PYTHONDONTWRITEBYTECODE=1 \
-    /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/gateway || status=1
+    /usr/bin/python3 -m pytest -p no:cacheprovider -q -rf tests/gateway || status=1
 fi
 exit $status

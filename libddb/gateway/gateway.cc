@@ -185,14 +185,14 @@ http::Response Gateway::Answer(Result<std::string> result, const std::string& er
   return response;
 }
 
-Status Gateway::StartAsync() {
+Status Gateway::Connect() {
   std::vector<std::string> addresses;
   for (const cluster::NodeConfig& n : config_.nodes) addresses.push_back(n.address);
   DDB_ASSIGN_OR_RETURN(async_, client::AsyncSession::Connect(addresses));
   return Status::OK();
 }
 
-void Gateway::HandleAsync(http::Request& request, http::Server::Respond respond) {
+void Gateway::Handle(http::Request& request, http::Server::Respond respond) {
   std::string operation, body;
   if (std::optional<http::Response> answered = Prepare(request, &operation, &body)) {
     respond(std::move(*answered));

@@ -1,6 +1,6 @@
 // Gateway: DynamoDB's HTTP JSON 1.0 API in front of a ddb cluster (DESIGN.md section 1).
 //
-// HandleAsync() turns one HTTP request into one call on the cluster, through the same wire
+// Handle() turns one HTTP request into one call on the cluster, through the same wire
 // protocol and retry policy the ddb-* commands use (section 7), and the answer into the HTTP
 // response DynamoDB would give: POST / with X-Amz-Target "DynamoDB_20120810.<Operation>",
 // bodies in application/x-amz-json-1.0, errors as {"__type": "<namespace>#<Name>",
@@ -8,7 +8,7 @@
 // response. Requests must carry a valid SigV4 signature by a key of the cluster file; gzip
 // request bodies are inflated. GET / is a health check.
 //
-// It never blocks: it runs on the HTTP server's I/O thread (http::Server::StartAsync), and
+// It never blocks: it runs on the HTTP server's I/O thread (http::Server::Start), and
 // the call goes out through a client::AsyncSession that the same thread polls (events()); the
 // answer comes back through the server's Respond callback.
 //
@@ -45,12 +45,12 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  // Connects the asynchronous client to the cluster's nodes. REQUIRES: before HandleAsync
+  // Connects the asynchronous client to the cluster's nodes. REQUIRES: before Handle
   // passes a request on to the cluster (requests answered by the gateway itself, such as
   // signature errors, need no connection).
-  Status StartAsync();
-  void HandleAsync(http::Request& request, http::Server::Respond respond);
-  // What the event loop must watch for HandleAsync's calls (http::Server::StartAsync).
+  Status Connect();
+  void Handle(http::Request& request, http::Server::Respond respond);
+  // What the event loop must watch for Handle's calls (http::Server::Start).
   http::Server::EventSource events();
 
  private:

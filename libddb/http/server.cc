@@ -72,23 +72,12 @@ std::string SerializeResponse(const Response& response, bool keep_alive) {
   return out;
 }
 
-Server::Server(const ServerOptions& options, Handler handler)
-    : options_(options), handler_(std::move(handler)) {}
+Server::Server(const ServerOptions& options, Handler handler, EventSource source)
+    : options_(options), handler_(std::move(handler)), source_(std::move(source)) {}
 
-Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler) {
-  return Listen(std::unique_ptr<Server>(new Server(options, std::move(handler))));
-}
-
-Result<std::unique_ptr<Server>> Server::StartAsync(const ServerOptions& options, AsyncHandler handler,
-                                                   EventSource source) {
-  std::unique_ptr<Server> s(new Server(options, nullptr));
-  s->async_handler_ = std::move(handler);
-  s->source_ = std::move(source);
-  return Listen(std::move(s));
-}
-
-Result<std::unique_ptr<Server>> Server::Listen(std::unique_ptr<Server> s) {
-  const ServerOptions& options = s->options_;
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler,
+                                              EventSource source) {
+  std::unique_ptr<Server> s(new Server(options, std::move(handler), std::move(source)));
   size_t colon = options.listen.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == options.listen.size()) {
     return Status::Validation("listen address must look like HOST:PORT, not '" + options.listen + "'");
@@ -137,11 +126,6 @@ Result<std::unique_ptr<Server>> Server::Listen(std::unique_ptr<Server> s) {
     if (epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, fd, &source_ev) != 0) return SysError("epoll_ctl");
   }
   s->io_thread_ = std::thread([p = s.get()] { p->IoLoop(); });
-  if (!s->async_handler_) {
-    for (int i = 0; i < std::max(1, options.workers); ++i) {
-      s->workers_.emplace_back([p = s.get()] { p->WorkerLoop(); });
-    }
-  }
   return s;
 }
 
@@ -149,17 +133,9 @@ Server::~Server() { Stop(); }
 
 void Server::Stop() {
   if (stopping_.exchange(true)) return;
-  {
-    // A worker between its check of stopping_ and its wait holds mu_: once this lock is ours,
-    // every worker either saw stopping_ or waits and gets the notification below.
-    std::lock_guard<std::mutex> lock(mu_);
-  }
   uint64_t one = 1;
   if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof one);
   if (io_thread_.joinable()) io_thread_.join();
-  work_cv_.notify_all();
-  for (std::thread& t : workers_) t.join();
-  workers_.clear();
   for (auto& [id, c] : connections_) close(c->fd);
   connections_.clear();
   for (int* fd : {&listen_fd_, &epoll_fd_, &wake_fd_}) {
@@ -200,10 +176,7 @@ void Server::IoLoop() {
         Accept();
         continue;
       }
-      if (id == kWakeId) {
-        DrainCompletions();
-        continue;
-      }
+      if (id == kWakeId) continue;  // Stop()
       if (id == kSourceId) {
         source_event = true;
         continue;
@@ -328,24 +301,16 @@ void Server::ProcessInput(Connection* c) {
       return;
     }
     bool keep_alive = c->parser.keep_alive();
-    Job job{id, std::move(c->parser.request()), keep_alive};
+    Request request = std::move(c->parser.request());
     c->in.erase(0, c->parser.consumed());
     c->parser.Reset();
     c->continue_sent = false;
     c->busy = true;
     c->close_after_write = !keep_alive;
     SetWriteInterest(c, c->want_write);
-    if (!async_handler_) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        jobs_.push_back(std::move(job));
-      }
-      work_cv_.notify_one();
-      return;
-    }
     dispatching_ = id;
-    async_handler_(job.request, [this, id, keep_alive](Response response) {
-      Deliver(Done{id, SerializeResponse(response, keep_alive), keep_alive});
+    handler_(request, [this, id, keep_alive](Response response) {
+      Deliver(id, SerializeResponse(response, keep_alive), keep_alive);
     });
     dispatching_ = 0;
     if (c->busy) return;  // answered later, through Deliver
@@ -396,31 +361,19 @@ void Server::OnWritable(Connection* c) {
   SetWriteInterest(c, false);
 }
 
-void Server::DrainCompletions() {
-  uint64_t count;
-  (void)!read(wake_fd_, &count, sizeof count);
-  std::vector<Done> done;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    done.swap(done_);
-  }
-  for (Done& d : done) Deliver(std::move(d));
-}
-
-void Server::Deliver(Done d) {
-  auto it = connections_.find(d.connection_id);
+void Server::Deliver(uint64_t connection_id, std::string bytes, bool keep_alive) {
+  auto it = connections_.find(connection_id);
   if (it == connections_.end()) return;  // the client went away meanwhile
   Connection* c = it->second.get();
   c->busy = false;
-  if (dispatching_ == d.connection_id) {
-    // Answered inside the async handler: ProcessInput sends it once the handler returns (the
+  if (dispatching_ == connection_id) {
+    // Answered inside the handler: ProcessInput sends it once the handler returns (the
     // connection must not close under it).
-    AppendOutput(c, std::move(d.bytes), d.keep_alive);
+    AppendOutput(c, std::move(bytes), keep_alive);
     return;
   }
-  const uint64_t id = c->id;
-  QueueOutput(c, std::move(d.bytes), d.keep_alive);
-  if (connections_.find(id) == connections_.end()) return;
+  QueueOutput(c, std::move(bytes), keep_alive);
+  if (connections_.find(connection_id) == connections_.end()) return;
   // A pipelined request may already be buffered.
   if (!c->close_after_write) {
     SetWriteInterest(c, c->want_write);
@@ -441,27 +394,6 @@ void Server::CloseIdle() {
     if (!c->busy && now - c->last_active > options_.idle_timeout_seconds) idle.push_back(c.get());
   }
   for (Connection* c : idle) Close(c);
-}
-
-void Server::WorkerLoop() {
-  while (true) {
-    Job job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [&] { return stopping_.load() || !jobs_.empty(); });
-      if (stopping_.load()) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    Response response = handler_(job.request);
-    Done done{job.connection_id, SerializeResponse(response, job.keep_alive), job.keep_alive};
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_.push_back(std::move(done));
-    }
-    uint64_t one = 1;
-    (void)!write(wake_fd_, &one, sizeof one);
-  }
 }
 
 }  // namespace ddb::http

@@ -1,28 +1,21 @@
 // Server: an HTTP/1.1 server for the gateway, built for many keep-alive connections.
 //
-// One I/O thread owns every socket: it accepts connections, reads and frames requests with
-// RequestParser, and writes responses, all through epoll, so an idle or slow connection costs a
-// buffer and no thread. A connection has at most one request in flight, so pipelined requests
-// are answered in order. Two ways to answer:
-//   - Start: a pool of worker threads runs a blocking handler; a worker hands the response back
-//     to the I/O thread through an eventfd.
-//   - StartAsync: the handler runs on the I/O thread itself and must not block; it answers
-//     through a Respond callback, at once or later from an EventSource the I/O thread also
-//     waits on (the gateway's cluster connections). No thread hand-off at all.
+// One I/O thread does everything: it accepts connections, reads and frames requests with
+// RequestParser, runs the handler, and writes responses, all through epoll, so an idle or slow
+// connection costs a buffer and no thread. The handler must not block: it answers through a
+// Respond callback, at once or later from an EventSource the I/O thread also waits on (the
+// gateway's cluster connections). A connection has at most one request in flight, so
+// pipelined requests are answered in order, and none is read while an answer waits to be sent.
 //
-// Thread-safety: Start and Stop from one thread; a blocking handler is called concurrently from
-// up to `workers` threads and must be thread-safe; an async handler, its Respond callbacks and
-// the EventSource run on the I/O thread only.
+// Thread-safety: Start and Stop from one thread; the handler, its Respond callbacks and the
+// EventSource run on the I/O thread only.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -36,7 +29,6 @@ namespace ddb::http {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:8000";  // HOST:PORT; port 0 picks a free port
-  int workers = 32;                        // threads running the handler
   int idle_timeout_seconds = 300;          // a keep-alive connection idle this long is closed
   size_t max_connections = 10000;          // beyond this, new connections are closed at once
   ParserLimits limits;
@@ -44,10 +36,9 @@ struct ServerOptions {
 
 class Server {
  public:
-  using Handler = std::function<Response(Request& request)>;
   // Answers the request it was made for; call exactly once, on the I/O thread.
   using Respond = std::function<void(Response response)>;
-  using AsyncHandler = std::function<void(Request& request, Respond respond)>;
+  using Handler = std::function<void(Request& request, Respond respond)>;
   // Something else the I/O thread waits on: `on_event` runs when one of `fds` is readable
   // (edge-triggered: it must consume what signalled) and when `next_timeout_ms` (-1: none)
   // has passed.
@@ -57,12 +48,10 @@ class Server {
     std::function<int()> next_timeout_ms;
   };
 
-  // Binds, listens and starts the threads. Errors: ValidationException for a bad address,
+  // Binds, listens and starts the I/O thread. Errors: ValidationException for a bad address,
   // InternalServerError naming the system call that failed (a port in use, ...).
-  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler handler);
-  // The same with a non-blocking handler on the I/O thread (options.workers is unused).
-  static Result<std::unique_ptr<Server>> StartAsync(const ServerOptions& options,
-                                                    AsyncHandler handler, EventSource source);
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler handler,
+                                               EventSource source = {});
 
   ~Server();  // Stops if still running.
   Server(const Server&) = delete;
@@ -71,30 +60,18 @@ class Server {
   // The port the server listens on (useful with port 0).
   int port() const { return port_; }
 
-  // Stops accepting, closes every connection and joins the threads. Requests being handled
-  // finish; their responses are dropped. Idempotent.
+  // Stops accepting, closes every connection and joins the I/O thread. Answers still to come
+  // are dropped. Idempotent.
   void Stop();
 
  private:
   struct Connection;
-  struct Job {
-    uint64_t connection_id;
-    Request request;
-    bool keep_alive;
-  };
-  struct Done {
-    uint64_t connection_id;
-    std::string bytes;  // the serialized response
-    bool keep_alive;
-  };
 
-  Server(const ServerOptions& options, Handler handler);
-  static Result<std::unique_ptr<Server>> Listen(std::unique_ptr<Server> s);
-  // Hands a finished response to its connection (I/O thread).
-  void Deliver(Done done);
+  Server(const ServerOptions& options, Handler handler, EventSource source);
+  // Hands a serialized response to its connection.
+  void Deliver(uint64_t connection_id, std::string bytes, bool keep_alive);
 
   void IoLoop();
-  void WorkerLoop();
   void Accept();
   void OnReadable(Connection* c);
   void OnWritable(Connection* c);
@@ -102,21 +79,19 @@ class Server {
   void ProcessInput(Connection* c);
   void QueueOutput(Connection* c, std::string bytes, bool keep_alive);
   void AppendOutput(Connection* c, std::string bytes, bool keep_alive);
-  void DrainCompletions();
   void Close(Connection* c);
   void CloseIdle();
   void SetWriteInterest(Connection* c, bool want_write);
 
   const ServerOptions options_;
   const Handler handler_;
-  AsyncHandler async_handler_;
-  EventSource source_;
-  uint64_t dispatching_ = 0;  // the connection whose request the async handler is running
+  const EventSource source_;
+  uint64_t dispatching_ = 0;  // the connection whose request the handler is running
   bool accept_paused_ = false;  // out of descriptors: the listening socket is out of epoll
   std::chrono::steady_clock::time_point accept_resume_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;  // eventfd: completions ready, or stop
+  int wake_fd_ = -1;  // eventfd: stop
   int port_ = 0;
   std::atomic<bool> stopping_{false};
 
@@ -124,13 +99,7 @@ class Server {
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
   uint64_t next_connection_id_ = 1;
 
-  std::mutex mu_;
-  std::condition_variable work_cv_;
-  std::deque<Job> jobs_;        // GUARDED_BY(mu_)
-  std::vector<Done> done_;      // GUARDED_BY(mu_)
-
   std::thread io_thread_;
-  std::vector<std::thread> workers_;
 };
 
 // Serializes `response` as HTTP/1.1 bytes, adding Content-Length and Connection.

@@ -1,7 +1,7 @@
 // The gateway's HTTP handling up to the point where it calls the cluster: health check,
 // signatures, targets, content encodings, error shapes and response headers. The calls to a
 // real cluster are covered by the boto3 suite (tests/gateway/test_*.py).
-// Each request here is answered by the gateway itself, so HandleAsync responds at once.
+// Each request here is answered by the gateway itself, so Handle responds at once.
 #include "libddb/gateway/gateway.h"
 
 #include <gtest/gtest.h>
@@ -42,10 +42,10 @@ http::Request SignedRequest(const std::string& target, const std::string& body,
   return r;
 }
 
-// HandleAsync for a request the gateway answers itself (it must respond at once).
+// Handle for a request the gateway answers itself (it must respond at once).
 http::Response Handle(Gateway& g, http::Request& r) {
   std::optional<http::Response> out;
-  g.HandleAsync(r, [&](http::Response response) { out = std::move(response); });
+  g.Handle(r, [&](http::Response response) { out = std::move(response); });
   EXPECT_TRUE(out.has_value()) << "answered without the cluster";
   return out.value_or(http::Response{});
 }

@@ -34,10 +34,11 @@ class Conn {
   int fd() const { return fd_; }
   bool connected() const { return connected_; }
   void Send(const std::string& s) { ASSERT_EQ(write(fd_, s.data(), s.size()), static_cast<ssize_t>(s.size())); }
-  // Reads until `n` complete responses are buffered (by Content-Length) or EOF or 5 s.
-  std::vector<std::string> ReadResponses(size_t n, bool* eof = nullptr) {
+  // Reads until `n` complete responses are buffered (by Content-Length), EOF, or `wait`.
+  std::vector<std::string> ReadResponses(size_t n, bool* eof = nullptr,
+                                         std::chrono::milliseconds wait = std::chrono::seconds(5)) {
     std::vector<std::string> out;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    auto deadline = std::chrono::steady_clock::now() + wait;
     while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
       if (TakeResponse(&out)) continue;
       pollfd p{fd_, POLLIN, 0};
@@ -82,17 +83,53 @@ class Conn {
 
 std::string Body(const std::string& response) { return response.substr(response.find("\r\n\r\n") + 4); }
 
+// Answers every request at once with `answer`, except those for /later..., which wait until
+// Release() (through the server's event source, as the gateway's cluster answers do).
 class ServerTest : public ::testing::Test {
  protected:
-  void StartServer(Server::Handler handler, int workers = 4) {
+  void StartServer(std::function<Response(Request&)> answer) {
+    efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    Server::EventSource source;
+    source.fds = {efd_};
+    source.on_event = [this] {
+      uint64_t v;
+      while (read(efd_, &v, sizeof v) > 0) {}
+      std::vector<std::pair<std::string, Server::Respond>> now;
+      now.swap(waiting_);
+      for (auto& [target, respond] : now) {
+        Response r;
+        r.body = "later:" + target;
+        respond(r);
+      }
+    };
+    source.next_timeout_ms = [] { return -1; };
     ServerOptions o;
     o.listen = "127.0.0.1:0";
-    o.workers = workers;
-    auto s = Server::Start(o, std::move(handler));
+    auto s = Server::Start(
+        o,
+        [this, answer = std::move(answer)](Request& r, Server::Respond respond) {
+          if (r.target.rfind("/later", 0) == 0) {
+            waiting_.emplace_back(r.target, std::move(respond));
+            return;
+          }
+          respond(answer(r));
+        },
+        std::move(source));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value();
   }
+  // Answers the waiting /later requests (on the server's thread).
+  void Release() {
+    uint64_t one = 1;
+    ASSERT_EQ(write(efd_, &one, sizeof one), 8);
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (efd_ >= 0) close(efd_);
+  }
   std::unique_ptr<Server> server_;
+  int efd_ = -1;
+  std::vector<std::pair<std::string, Server::Respond>> waiting_;  // the server's thread only
 };
 
 Response Echo(Request& r) {
@@ -120,19 +157,26 @@ TEST_F(ServerTest, AnswersManyRequestsOnOneKeepAliveConnection) {
 }
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
-  std::atomic<int> calls{0};
-  StartServer([&](Request& r) {
-    // The first request is the slowest: order must still hold.
-    if (calls.fetch_add(1) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return Echo(r);
-  });
+  StartServer(Echo);
   Conn c(server_->port());
+  // The third request is answered later: the ones behind it wait for it.
   std::string all;
-  for (int i = 0; i < 10; ++i) all += "GET /" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+  for (int i = 0; i < 10; ++i) {
+    all += std::string("GET /") + (i == 2 ? "later" : "") + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+  }
   c.Send(all);
-  auto r = c.ReadResponses(10);
-  ASSERT_EQ(r.size(), 10u);
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(Body(r[i]), "/" + std::to_string(i) + "|");
+  auto r = c.ReadResponses(2);
+  ASSERT_EQ(r.size(), 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(c.ReadResponses(1, nullptr, std::chrono::milliseconds(100)).empty())
+      << "an answer overtook the one still to come";
+  Release();
+  auto rest = c.ReadResponses(8);
+  ASSERT_EQ(rest.size(), 8u);
+  r.insert(r.end(), rest.begin(), rest.end());
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Body(r[i]), i == 2 ? "later:/later2" : "/" + std::to_string(i) + "|");
+  }
 }
 
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {
@@ -174,28 +218,29 @@ TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
 }
 
 TEST_F(ServerTest, ASlowRequestDoesNotHoldUpOtherConnections) {
-  std::atomic<bool> release{false};
-  StartServer([&](Request& r) {
-    if (r.target == "/slow") {
-      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return Echo(r);
-  });
+  StartServer(Echo);
   Conn slow(server_->port());
-  slow.Send("GET /slow HTTP/1.1\r\n\r\n");
+  slow.Send("GET /later HTTP/1.1\r\n\r\n");
   Conn fast(server_->port());
   fast.Send("GET /fast HTTP/1.1\r\n\r\n");
   auto r = fast.ReadResponses(1);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(Body(r[0]), "/fast|");
-  release = true;
+  Release();
   r = slow.ReadResponses(1);
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(Body(r[0]), "/slow|");
+  EXPECT_EQ(Body(r[0]), "later:/later");
+  // An answer that comes later may close the connection too.
+  Conn closing(server_->port());
+  closing.Send("GET /later HTTP/1.1\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Release();
+  ASSERT_EQ(closing.ReadResponses(1).size(), 1u);
+  EXPECT_TRUE(closing.ClosedByPeer());
 }
 
 TEST_F(ServerTest, ManyConcurrentConnections) {
-  StartServer(Echo, 8);
+  StartServer(Echo);
   constexpr int kConnections = 300;
   std::vector<std::unique_ptr<Conn>> conns;
   for (int i = 0; i < kConnections; ++i) {
@@ -268,68 +313,16 @@ TEST_F(ServerTest, AClientThatDoesNotReadIsPushedBack) {
                                    << " requests whose answers nobody read";
 }
 
-TEST(ServerAsyncTest, AnswersAtOnceOrLaterFromItsEventSource) {
-  // Requests for /later are answered when an eventfd (the event source) fires; the others at
-  // once, inside the handler. Pipelined requests still come back in order.
-  int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  std::vector<Server::Respond> waiting;
-  Server::EventSource source;
-  source.fds = {efd};
-  source.on_event = [&] {
-    uint64_t v;
-    while (read(efd, &v, sizeof v) > 0) {}
-    std::vector<Server::Respond> now;
-    now.swap(waiting);
-    for (auto& respond : now) {
-      Response r;
-      r.body = "later";
-      respond(r);
-    }
-  };
-  source.next_timeout_ms = [] { return -1; };
-  ServerOptions o;
-  o.listen = "127.0.0.1:0";
-  auto s = Server::StartAsync(
-      o,
-      [&](Request& r, Server::Respond respond) {
-        if (r.target == "/later") {
-          waiting.push_back(std::move(respond));
-          return;
-        }
-        respond(Echo(r));
-      },
-      source);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
-  Conn c((*s)->port());
-  c.Send("GET /a HTTP/1.1\r\n\r\nGET /later HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
-  auto first = c.ReadResponses(1);
-  ASSERT_EQ(first.size(), 1u);
-  EXPECT_EQ(Body(first[0]), "/a|");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  uint64_t one = 1;
-  ASSERT_EQ(write(efd, &one, sizeof one), 8);
-  auto rest = c.ReadResponses(2);
-  ASSERT_EQ(rest.size(), 2u);
-  EXPECT_EQ(Body(rest[0]), "later");
-  EXPECT_EQ(Body(rest[1]), "/b|");
-  Conn closing((*s)->port());
-  closing.Send("GET /c HTTP/1.1\r\nConnection: close\r\n\r\n");
-  auto last = closing.ReadResponses(1);
-  ASSERT_EQ(last.size(), 1u);
-  EXPECT_TRUE(closing.ClosedByPeer());
-  (*s)->Stop();
-  close(efd);
-}
-
 TEST(ServerStartTest, RefusesBadAddressesAndBusyPorts) {
+  auto echo = [](Request& r, Server::Respond respond) { respond(Echo(r)); };
   ServerOptions o;
   o.listen = "nonsense";
-  EXPECT_TRUE(Server::Start(o, Echo).status().IsValidation());
+  EXPECT_TRUE(Server::Start(o, echo).status().IsValidation());
   o.listen = "127.0.0.1:0";
-  auto first = Server::Start(o, Echo);
+  auto first = Server::Start(o, echo);
   ASSERT_TRUE(first.ok());
   o.listen = "127.0.0.1:" + std::to_string(first.value()->port());
-  auto second = Server::Start(o, Echo);
+  auto second = Server::Start(o, echo);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("bind"), std::string::npos) << second.status().ToString();
 }
