@@ -3,6 +3,7 @@
 //
 // Usage: build/bench/ddb-bench --cluster FILE [--clients 1,16] [--seconds 5] [--items 20000]
 //                              [--workloads put,get,query] [--raw-dir DIR]
+//                              [--raw no]  (skip the raw LevelDB runs, e.g. while profiling)
 // The node must be running (ddb-cluster up); the benchmark creates and deletes its tables.
 #include <cstdlib>
 #include <filesystem>
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   std::string cluster, clients_arg = "1,16", workloads_arg = "put,get,query", raw_dir;
   double seconds = 5;
   int64_t items = 20000;
+  bool with_raw = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--cluster") cluster = argv[i + 1];
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
     if (flag == "--items") items = std::stoll(argv[i + 1]);
     if (flag == "--workloads") workloads_arg = argv[i + 1];
     if (flag == "--raw-dir") raw_dir = argv[i + 1];
+    if (flag == "--raw") with_raw = std::string(argv[i + 1]) != "no";
   }
   auto session = ddb::client::Session::Open(cluster);
   if (!session.ok()) {
@@ -107,18 +110,21 @@ int main(int argc, char** argv) {
         leveldb::WriteOptions wo;
         wo.sync = true;
         const std::string value(1050, 'x');
-        Figures raw = ddb::bench::Run<int>(clients, seconds, [](int) { return 0; }, [&](int&, int t, int64_t i) {
-          return db->Put(wo, "user#" + std::to_string(t) + "#" + std::to_string(i), value).ok();
-        });
+        Figures raw;
+        if (with_raw) {
+          raw = ddb::bench::Run<int>(clients, seconds, [](int) { return 0; }, [&](int&, int t, int64_t i) {
+            return db->Put(wo, "user#" + std::to_string(t) + "#" + std::to_string(i), value).ok();
+          });
+        }
         delete db;
         std::filesystem::remove_all(raw_dir);
-        ddb::bench::Print("raw leveldb sync put (1 KB)", clients, raw);
+        if (with_raw) ddb::bench::Print("raw leveldb sync put (1 KB)", clients, raw);
         if (!setup_and_find_leader()) return 1;
         Figures f = ddb::bench::Run<ClientPtr>(clients, seconds, connect, [&](ClientPtr& cl, int t, int64_t i) {
           return cl->Call("PutItem", PutBody(table, "user#" + std::to_string(t), i)).ok();
         });
         ddb::bench::Print("ddb PutItem (1 KB, synced)", clients, f);
-        std::printf("  ratio ddb/raw: %.2f\n", f.ops_per_sec / raw.ops_per_sec);
+        if (with_raw) std::printf("  ratio ddb/raw: %.2f\n", f.ops_per_sec / raw.ops_per_sec);
       } else if (workload == "get") {
         if (!setup_and_find_leader()) return 1;
         for (int64_t i = 0; i < items; ++i) {  // preload: 1 item per partition key

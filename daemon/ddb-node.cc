@@ -63,7 +63,10 @@ int main(int argc, char** argv) {
   // that are themselves waiting for Raft.
   server.SetInline(std::string(ddb::replication::kRaftOperation),
                    [n = node->get()](const ddb::proto::RequestEnvelope& r) { (void)n->Handle(r); });
-  server.SetFastPath([n = node->get()](const ddb::proto::RequestEnvelope& r) { return n->HandleFast(r); });
+  server.SetFastPath([n = node->get()](const ddb::proto::RequestEnvelope& r,
+                                       ddb::net::Server::Respond respond) {
+    return n->HandleFast(r, respond);
+  });
   ddb::Result<std::string> bound = server.Start(self->address);
   if (!bound.ok()) return daemon.Fail(bound.status());
   spdlog::info("node {} serving on {} with data in {}", id, *bound, self->data_dir);

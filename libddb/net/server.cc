@@ -1,10 +1,18 @@
 #include "libddb/net/server.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <mutex>
 #include <vector>
 
 #include <spdlog/spdlog.h>
+
+#include "libddb/core/check.h"
 
 namespace ddb::net {
 
@@ -18,9 +26,26 @@ uint64_t NowUnixMicros() {
 
 std::atomic<uint64_t> g_server_seq{0};
 
+// Set on a server's proxy thread: answers given there need no wake-up.
+thread_local bool t_on_proxy = false;
+
 }  // namespace
 
-Server::Server(Handler handler, int workers) : handler_(std::move(handler)), workers_(workers) {}
+struct Server::Outbox {
+  std::mutex mu;
+  // Routing frames and the encoded answer.
+  std::vector<std::pair<std::vector<zmq::message_t>, std::string>> answers;  // GUARDED_BY(mu)
+  bool closed = false;                                                       // GUARDED_BY(mu)
+  int event_fd = -1;  // readable while answers from other threads wait
+
+  Outbox() : event_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    DDB_CHECK_MSG(event_fd >= 0, "eventfd: %s", std::strerror(errno));
+  }
+  ~Outbox() { ::close(event_fd); }
+};
+
+Server::Server(Handler handler, int workers)
+    : handler_(std::move(handler)), workers_(workers), outbox_(std::make_shared<Outbox>()) {}
 
 Server::~Server() { Stop(); }
 
@@ -52,6 +77,37 @@ Result<std::string> Server::Start(const std::string& address) {
   }
 }
 
+Server::Respond Server::MakeRespond(std::vector<zmq::message_t> route, uint64_t id) {
+  auto frames = std::make_shared<std::vector<zmq::message_t>>(std::move(route));
+  return [outbox = outbox_, frames, id](proto::ResponseEnvelope response) {
+    response.id = id;
+    std::string out = proto::EncodeResponse(response);
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lock(outbox->mu);
+      if (outbox->closed) return;
+      wake = outbox->answers.empty() && !t_on_proxy;
+      outbox->answers.emplace_back(std::move(*frames), std::move(out));
+    }
+    if (wake) {
+      uint64_t one = 1;
+      (void)!::write(outbox->event_fd, &one, sizeof(one));
+    }
+  };
+}
+
+void Server::SendAnswered() {
+  std::vector<std::pair<std::vector<zmq::message_t>, std::string>> answers;
+  {
+    std::lock_guard<std::mutex> lock(outbox_->mu);
+    answers.swap(outbox_->answers);
+  }
+  for (auto& [route, out] : answers) {
+    for (zmq::message_t& frame : route) frontend_->send(frame, zmq::send_flags::sndmore);
+    frontend_->send(zmq::buffer(out), zmq::send_flags::none);
+  }
+}
+
 void Server::Proxy() {
   // zmq::proxy, with two exceptions: requests for the inline operation are handled here, with
   // no answer, so that they never queue behind workers busy with slow requests; and requests
@@ -71,12 +127,18 @@ void Server::Proxy() {
       to.send((*parts)[i], i + 1 < parts->size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
   };
+  t_on_proxy = true;
   try {
     std::vector<zmq::message_t> parts;
     for (;;) {
       zmq::pollitem_t items[] = {{static_cast<void*>(*frontend_), 0, ZMQ_POLLIN, 0},
-                                 {static_cast<void*>(*backend_), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 2, std::chrono::milliseconds(-1));
+                                 {static_cast<void*>(*backend_), 0, ZMQ_POLLIN, 0},
+                                 {nullptr, outbox_->event_fd, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 3, std::chrono::milliseconds(-1));
+      if ((items[2].revents & ZMQ_POLLIN) != 0) {
+        uint64_t count = 0;
+        (void)!::read(outbox_->event_fd, &count, sizeof(count));
+      }
       if ((items[0].revents & ZMQ_POLLIN) != 0) {
         recv_all(*frontend_, &parts);
         bool handled = false;
@@ -89,15 +151,10 @@ void Server::Proxy() {
             handled = true;
           } else if (request.ok() && fast_handler_ &&
                      (request->deadline_unix_micros == 0 || NowUnixMicros() <= request->deadline_unix_micros)) {
-            std::optional<proto::ResponseEnvelope> response = fast_handler_(*request);
-            if (response.has_value()) {
-              // The routing envelope as received, then the response in place of the request.
-              response->id = request->id;
-              std::string out = proto::EncodeResponse(*response);
-              parts.back() = zmq::message_t(out.data(), out.size());
-              send_all(*frontend_, &parts);
-              handled = true;
-            }
+            // The answer goes back along the routing envelope as received.
+            std::vector<zmq::message_t> route;
+            for (size_t i = 0; i + 1 < parts.size(); ++i) route.emplace_back().copy(parts[i]);
+            handled = fast_handler_(*request, MakeRespond(std::move(route), request->id));
           }
         }
         if (!handled && !parts.empty()) send_all(*backend_, &parts);
@@ -106,6 +163,7 @@ void Server::Proxy() {
         recv_all(*backend_, &parts);
         if (!parts.empty()) send_all(*frontend_, &parts);
       }
+      SendAnswered();
     }
   } catch (const zmq::error_t& e) {
     if (e.num() != ETERM) spdlog::error("server proxy stopped: {}", e.what());
@@ -165,6 +223,11 @@ void Server::Work() {
 void Server::Stop() {
   if (!running_) return;
   running_ = false;
+  {
+    std::lock_guard<std::mutex> lock(outbox_->mu);
+    outbox_->closed = true;
+    outbox_->answers.clear();
+  }
   context_.shutdown();  // unblocks the proxy and every worker with ETERM
   if (proxy_.joinable()) proxy_.join();
   for (std::thread& t : threads_) t.join();

@@ -37,10 +37,16 @@ class Server {
   // REQUIRES: before Start().
   void SetInline(std::string operation, std::function<void(const proto::RequestEnvelope&)> handler);
 
-  // A fast path: `handler` sees every other request on the receiving thread first and answers
-  // those it can answer at once without blocking (it returns the response); the rest go to the
-  // workers. Saves two thread hand-offs per answered request. REQUIRES: before Start().
-  using FastHandler = std::function<std::optional<proto::ResponseEnvelope>(const proto::RequestEnvelope&)>;
+  // Answers one request. Call it exactly once, from any thread, at any time (after Stop()
+  // the answer is dropped). Cheap to copy.
+  using Respond = std::function<void(proto::ResponseEnvelope)>;
+  // A fast path: `handler` sees every other request on the receiving thread first. It takes
+  // the requests it can deal with without blocking: it returns true and answers through
+  // `respond`, at once (a read of local state) or later from another thread (a write, once it
+  // is replicated). It returns false, without calling `respond`, to leave the request to the
+  // workers. Saves the hand-offs to and from a worker thread, and a worker blocked while a
+  // write replicates. REQUIRES: before Start().
+  using FastHandler = std::function<bool(const proto::RequestEnvelope&, Respond respond)>;
   void SetFastPath(FastHandler handler);
 
   // Binds `address` ("tcp://127.0.0.1:7001", or port "*" for any free one) and starts
@@ -50,8 +56,12 @@ class Server {
   void Stop();
 
  private:
+  // Answers given through Respond, waiting for the proxy thread to send them.
+  struct Outbox;
   void Proxy();
   void Work();
+  Respond MakeRespond(std::vector<zmq::message_t> route, uint64_t id);
+  void SendAnswered();
 
   const Handler handler_;
   const int workers_;
@@ -65,6 +75,7 @@ class Server {
   std::string inline_operation_;
   std::function<void(const proto::RequestEnvelope&)> inline_handler_;
   FastHandler fast_handler_;
+  std::shared_ptr<Outbox> outbox_;  // shared with every Respond handed out
 };
 
 }  // namespace ddb::net

@@ -387,9 +387,14 @@ Result<Node::WriteScope> Node::BeginWrite(const Table& table, std::string_view i
   if (term.has_value()) {
     // The item may be held by a write of unknown outcome (stuck behind a partition): wait no
     // longer than a write may take, then let the client retry.
+    const auto now = std::chrono::steady_clock::now();
     std::optional<KeyLatches::Hold> hold = key_latches_.TryAcquireUntil(
         XXH64(item_key.data(), item_key.size(), XXH64(id.data(), id.size(), 0)),
-        std::chrono::steady_clock::now() + kReplicateTimeout);
+        reply->no_wait ? now : now + kReplicateTimeout);
+    if (!hold.has_value() && reply->no_wait) {
+      reply->would_block = true;
+      return Status(Code::kServiceUnavailable, "the item is latched");
+    }
     if (!hold.has_value()) {
       return Status(Code::kServiceUnavailable,
                     "the item is held by an earlier write whose outcome is not known yet; retry");
@@ -423,6 +428,13 @@ Status Node::ConfirmLeader(replication::GroupId group, raft::Term term) {
 }
 
 Status Node::Replicate(const Table& table, const storage::WriteCommand& command, WriteScope* scope) {
+  if (scope->reply != nullptr && scope->reply->no_wait) {
+    DDB_CHECK_MSG(!scope->reply->deferred.has_value(), "one deferred write per request");
+    scope->reply->decisions[scope->decision].replicated = true;
+    scope->reply->deferred = Reply::DeferredWrite{TableGroup(table.info.id), scope->term,
+                                                  command.Encode(), std::move(scope->hold)};
+    return Status::OK();
+  }
   Status s = ProposeAndWait(TableGroup(table.info.id), command, scope->term, &scope->hold);
   // Committed in the decision's term: no other leader came in between. A failure is an
   // error of its own (retryable or of unknown outcome), needing no confirmation either.
@@ -496,35 +508,72 @@ proto::ResponseEnvelope Node::Handle(const proto::RequestEnvelope& request) {
   return Respond(request, it->second, *parsed);
 }
 
-std::optional<proto::ResponseEnvelope> Node::HandleFast(const proto::RequestEnvelope& request) {
+bool Node::HandleFast(const proto::RequestEnvelope& request, const RespondFn& respond) {
   // Eventually consistent reads of a table with a replica here: reads of the local store,
   // never a wait on Raft or on another node. GetItem reads one item; a Query with a Limit of
   // at most kFastReadLimit items reads little of one partition (and never over a 1 MB page),
   // so the Raft frames this thread also carries are not held up for long. Not Scan: even with
   // a small Limit it may step over any number of deleted keys LevelDB has not compacted yet.
   constexpr int64_t kFastReadLimit = 100;
-  const bool get = request.operation == "GetItem";
-  if (!get && request.operation != "Query") return std::nullopt;
+  const std::string& op = request.operation;
+  const bool get = op == "GetItem";
+  const bool write = op == "PutItem" || op == "DeleteItem" || op == "UpdateItem";
+  if (!get && !write && op != "Query") return false;
   Result<Request> parsed = Request::Parse(request.body);
-  if (!parsed.ok()) return std::nullopt;  // the workers answer the error
-  Result<std::optional<bool>> consistent = parsed->OptionalBool("ConsistentRead");
-  if (!consistent.ok() || consistent->value_or(false)) return std::nullopt;
-  if (!get) {
+  if (!parsed.ok()) return false;  // the workers answer the error
+  if (!write) {
+    Result<std::optional<bool>> consistent = parsed->OptionalBool("ConsistentRead");
+    if (!consistent.ok() || consistent->value_or(false)) return false;
+  }
+  if (op == "Query") {
     const rapidjson::Value* limit = parsed->Member("Limit");
     if (limit == nullptr || !limit->IsInt64() || limit->GetInt64() < 1 ||
         limit->GetInt64() > kFastReadLimit) {
-      return std::nullopt;
+      return false;
     }
   }
-  Result<raft::NodeId> target = Route(request.operation, *parsed);
-  if (!target.ok() || (*target != raft::kNoNode && *target != options_.id)) return std::nullopt;
-  return Respond(request, Handlers().at(request.operation), *parsed);
+  Result<raft::NodeId> target = Route(op, *parsed);
+  if (!target.ok() || (*target != raft::kNoNode && *target != options_.id)) return false;
+  if (!write) {
+    respond(Respond(request, Handlers().at(op), *parsed));
+    return true;
+  }
+  // A single-item write this node leads: decided here, on the applied state, without waiting
+  // for its latch; the proposal completes on the Raft loop, which answers. An answer decided
+  // without a write (a failed condition, a delete of nothing) must first prove this node still
+  // leads (a read barrier, which blocks), and a latched item must wait: both go to a worker,
+  // which decides again (nothing was written or answered here).
+  Reply reply;
+  reply.no_wait = true;
+  Result<std::string> body = Handlers().at(op)(*this, *parsed, &reply);
+  if (reply.would_block) return false;
+  bool unconfirmed = false;
+  for (const Reply::Decision& d : reply.decisions) unconfirmed = unconfirmed || !d.replicated;
+  if (unconfirmed) return false;
+  if (!reply.deferred.has_value()) {
+    respond(ToResponse(request, std::move(body), &reply));  // an error found before deciding
+    return true;
+  }
+  Reply::DeferredWrite w = std::move(*reply.deferred);
+  reply.deferred.reset();
+  auto answer = std::make_shared<proto::ResponseEnvelope>(ToResponse(request, std::move(body), &reply));
+  auto hold = std::make_shared<KeyLatches::Hold>(std::move(w.hold));
+  replicas_->Propose(
+      w.group, std::move(w.command),
+      [answer, hold, respond](Status s) {
+        hold->Reset();  // applied (or not written at all): the item's next write may decide
+        if (!s.ok()) {
+          *answer = proto::ResponseEnvelope();
+          answer->status = std::move(s);
+        }
+        respond(std::move(*answer));
+      },
+      w.term);
+  return true;
 }
 
 proto::ResponseEnvelope Node::Respond(const proto::RequestEnvelope& request, HandlerFn handler,
                                       const Request& parsed) {
-  proto::ResponseEnvelope response;
-  response.id = request.id;
   Reply reply;
   Result<std::string> body = handler(*this, parsed, &reply);
   // An answer decided on this node's state without a write to prove it (a failed condition,
@@ -535,10 +584,19 @@ proto::ResponseEnvelope Node::Respond(const proto::RequestEnvelope& request, Han
   }
   for (const auto& [group, term] : to_confirm) {
     if (Status s = ConfirmLeader(group, term); !s.ok()) {
+      proto::ResponseEnvelope response;
+      response.id = request.id;
       response.status = s;
       return response;
     }
   }
+  return ToResponse(request, std::move(body), &reply);
+}
+
+proto::ResponseEnvelope Node::ToResponse(const proto::RequestEnvelope& request,
+                                         Result<std::string> body, Reply* reply) {
+  proto::ResponseEnvelope response;
+  response.id = request.id;
   if (body.ok()) {
     response.body = std::move(*body);
   } else {
@@ -548,7 +606,7 @@ proto::ResponseEnvelope Node::Respond(const proto::RequestEnvelope& request, Han
                     request.operation.c_str());
     }
     response.status = body.status();
-    response.error_item = std::move(reply.error_item);
+    response.error_item = std::move(reply->error_item);
   }
   return response;
 }

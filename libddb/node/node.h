@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "libddb/core/result.h"
@@ -63,6 +64,21 @@ struct Reply {
     bool replicated = false;
   };
   std::vector<Decision> decisions;
+
+  // Set by Node::HandleFast for PutItem, DeleteItem and UpdateItem on the server's receiving
+  // thread, where nothing may block: BeginWrite then gives up at once when the item is latched
+  // (setting `would_block`; the request goes to a worker instead), and Replicate records the
+  // write in `deferred` instead of waiting for it. The handler's body is then the answer for
+  // when the write succeeds; HandleFast proposes the write and answers once it completes.
+  bool no_wait = false;
+  bool would_block = false;
+  struct DeferredWrite {
+    replication::GroupId group = 0;
+    raft::Term term = 0;
+    std::string command;  // storage::WriteCommand, encoded
+    KeyLatches::Hold hold;
+  };
+  std::optional<DeferredWrite> deferred;
 };
 
 struct NodeOptions {
@@ -90,11 +106,14 @@ class Node {
 
   // Answers a request here, or forwards it to the node that can (see Route).
   proto::ResponseEnvelope Handle(const proto::RequestEnvelope& request);
-  // The answer to `request` if it can be given at once without blocking (an eventually
-  // consistent GetItem, or Query with a small Limit, of a table with a replica here),
-  // else nullopt: then call Handle. For the server's receiving thread
-  // (net::Server::SetFastPath).
-  std::optional<proto::ResponseEnvelope> HandleFast(const proto::RequestEnvelope& request);
+  // Takes `request` if it can be dealt with without blocking and returns true; `respond` then
+  // gets the answer, at once for an eventually consistent GetItem, or Query with a small Limit,
+  // of a table with a replica here, or once the write is applied for a PutItem, DeleteItem or
+  // UpdateItem this node leads, whose item is not latched and that writes something. Returns
+  // false, leaving `respond` alone, for everything else: then call Handle. For the server's
+  // receiving thread (net::Server::SetFastPath).
+  using RespondFn = std::function<void(proto::ResponseEnvelope)>;
+  bool HandleFast(const proto::RequestEnvelope& request, const RespondFn& respond);
 
   // An operation's handler (one per DynamoDB operation, in its own file).
   using HandlerFn = Result<std::string> (*)(Node&, const Request&, Reply*);
@@ -149,6 +168,9 @@ class Node {
   // Runs `handler` here and turns its result into the response.
   proto::ResponseEnvelope Respond(const proto::RequestEnvelope& request, HandlerFn handler,
                                   const Request& parsed);
+  // A handler's result as a response (a Corruption stops the node).
+  static proto::ResponseEnvelope ToResponse(const proto::RequestEnvelope& request,
+                                            Result<std::string> body, Reply* reply);
   Node(std::string data_dir, int lock_fd, NodeOptions options);
   Status Load();
   // Opens and drops table replicas to match the catalog: a table whose placement includes

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <limits>
 
 #include "libddb/core/check.h"
 #include <spdlog/spdlog.h>
@@ -352,6 +353,14 @@ void ReplicaManager::ProcessReadys() {
     }
     for (auto& [to, msgs] : early) transport_->Send(to, EncodeRaftBatch(msgs));
   }
+  // Committed entries this node already holds durably are applied, and their writers answered,
+  // before the fsync of the new entries: a write acknowledged in one iteration must not wait
+  // for the next iteration's fsync as well. Entries not yet stable here (a follower learns of
+  // commits together with the entries) wait for the write below.
+  for (auto& [id, rd] : readys) {
+    Group& g = groups_.at(id);
+    ApplyCommitted(id, g, rd, g.raft->log().stable());
+  }
   if (!batch.empty()) {
     Status s = log_->Write(batch, sync);
     // A node that cannot persist its log must not acknowledge anything: stop loudly.
@@ -395,9 +404,11 @@ void ReplicaManager::ProcessReadys() {
   for (auto& [id, rd] : readys) Apply(id, groups_.at(id), rd);
 }
 
-void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
+void ReplicaManager::ApplyCommitted(GroupId id, Group& g, const raft::Ready& rd,
+                                    raft::Index up_to) {
   std::vector<raft::Entry> fresh;
   for (const raft::Entry& e : rd.committed) {
+    if (e.index > up_to) break;
     if (e.index > g.sm->AppliedIndex()) fresh.push_back(e);
   }
   if (!fresh.empty()) {
@@ -416,6 +427,15 @@ void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
     }
     g.proposals.erase(begin, end);
   }
+  const raft::Index applied = g.sm->AppliedIndex();
+  for (auto it = g.reads.begin(); it != g.reads.end() && it->first <= applied;) {
+    it->second(Status::OK());
+    it = g.reads.erase(it);
+  }
+}
+
+void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
+  ApplyCommitted(id, g, rd, std::numeric_limits<raft::Index>::max());
   g.raft->Advance(rd);
   // Proposals at indexes that were applied (say, through a snapshot) without being answered
   // above were superseded. So is any proposal of a term older than an applied entry's: every
@@ -431,10 +451,6 @@ void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
     } else {
       ++it;
     }
-  }
-  for (auto it = g.reads.begin(); it != g.reads.end() && it->first <= applied;) {
-    it->second(Status::OK());
-    it = g.reads.erase(it);
   }
   MaybeCompact(id, g, &pending_compactions_);
 }

@@ -4,11 +4,14 @@
 // (peer messages, proposals, read barriers), ticks the cores when a tick is due, then handles
 // the Readys of every group together:
 //   1. snapshots received are installed into their state machines (durably);
-//   2. all groups' entries and hard states go to the RaftLogStore in one synced write (group
+//   2. a leader's appends and heartbeats go out (ahead of its own fsync);
+//   3. committed entries already durable here are applied and their proposals and reads
+//      complete, so that they do not wait for this iteration's fsync;
+//   4. all groups' entries and hard states go to the RaftLogStore in one synced write (group
 //      commit across partitions);
-//   3. messages go out, one batch per peer (PeerTransport);
-//   4. committed entries are applied to the state machines; proposals and reads waiting on
-//      them complete.
+//   5. the other messages go out, one batch per peer (PeerTransport);
+//   6. the remaining committed entries are applied; proposals and reads waiting on them
+//      complete.
 // Logs are compacted once a state machine has synced its data.
 //
 // Callbacks (`Done`) run on the loop thread: they must be quick and must not call back into
@@ -129,6 +132,11 @@ class ReplicaManager {
   void Run();
   void Post(std::function<void()> fn);
   void ProcessReadys();
+  // Applies the Ready's committed entries up to index `up_to` that the state machine lacks and
+  // answers the proposals and reads they complete.
+  void ApplyCommitted(GroupId id, Group& g, const raft::Ready& rd, raft::Index up_to);
+  // Applies the rest of the Ready's committed entries, advances the core, answers superseded
+  // proposals and compacts the log. REQUIRES: the Ready's entries and hard state are written.
   void Apply(GroupId id, Group& g, const raft::Ready& rd);
   void MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next);
   void PublishStatus();

@@ -1,7 +1,9 @@
 // Server and Client over real ZeroMQ sockets on loopback: round trips, concurrency,
 // deadlines, retries and malformed frames.
 #include <atomic>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <zmq.hpp>
@@ -110,11 +112,12 @@ TEST_F(BusyWorkerTest, InlineRequestsSkipBusyWorkers) {
 }
 
 TEST_F(BusyWorkerTest, FastPathAnswersWithoutWorkers) {
-  server_->SetFastPath([](const proto::RequestEnvelope& r) -> std::optional<proto::ResponseEnvelope> {
-    if (r.operation != "Fast") return std::nullopt;
+  server_->SetFastPath([](const proto::RequestEnvelope& r, Server::Respond respond) {
+    if (r.operation != "Fast") return false;
     proto::ResponseEnvelope out;
     out.body = "fast:" + r.body;
-    return out;
+    respond(std::move(out));
+    return true;
   });
   StartAndBlock();
   auto client = Client::Connect(address_);
@@ -128,6 +131,50 @@ TEST_F(BusyWorkerTest, FastPathAnswersWithoutWorkers) {
   Result<std::string> slow = (*client)->Call("Other", "x");
   ASSERT_TRUE(slow.ok()) << slow.status().ToString();
   EXPECT_EQ(*slow, "Other:x");
+}
+
+// The fast path takes requests and answers them later from another thread (as a write is
+// answered once replicated), in any order, while the only worker is blocked.
+TEST_F(BusyWorkerTest, FastPathAnswersLaterFromAnotherThread) {
+  std::mutex mu;
+  std::vector<std::pair<std::string, Server::Respond>> taken;  // GUARDED_BY(mu)
+  server_->SetFastPath([&](const proto::RequestEnvelope& r, Server::Respond respond) {
+    if (r.operation != "Later") return false;
+    std::lock_guard<std::mutex> lock(mu);
+    taken.emplace_back(r.body, std::move(respond));
+    return true;
+  });
+  StartAndBlock();
+  constexpr int kClients = 8;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      auto client = Client::Connect(address_);
+      Result<std::string> r = (*client)->Call("Later", std::to_string(i));
+      if (r.ok() && *r == "later:" + std::to_string(i)) ++ok;
+    });
+  }
+  for (int i = 0; i < 1000; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (taken.size() == kClients) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::thread answerer([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(taken.size(), static_cast<size_t>(kClients));
+    for (auto it = taken.rbegin(); it != taken.rend(); ++it) {  // newest first
+      proto::ResponseEnvelope out;
+      out.body = "later:" + it->first;
+      it->second(std::move(out));
+    }
+  });
+  answerer.join();
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kClients) << "every answer given from another thread reached its client";
+  Unblock();
 }
 
 TEST(NetTest, ConcurrentClients) {
