@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   node_options.id = static_cast<ddb::raft::NodeId>(id);
   node_options.replication = config->replication;
   node_options.region = config->region;
+  node_options.dead_after = std::chrono::seconds(config->dead_after_seconds);
   for (const auto& n : config->nodes) {
     node_options.addresses[static_cast<ddb::raft::NodeId>(n.id)] = n.address;
   }

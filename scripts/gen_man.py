@@ -43,7 +43,11 @@ replicas, and tells whether the gateway runs.
 .PP
 A cluster of three or more nodes keeps every table on three of them (replication = 3 in the
 cluster file; 1 for smaller clusters) and the catalog on all of them; any node answers any
-request, forwarding it to the node that can run it.""",
+request, forwarding it to the node that can run it. A node the others have not heard from for
+dead_after (in the [cluster] table of the cluster file, a duration such as "90s", "10m" or
+"2h"; default 10m) is dead: each of its table replicas is re\\-created on a node that holds none
+of that table, when there is one, and the dead node leaves the table's group once the new
+replica has caught up. A dead node that comes back drops the replicas it no longer holds.""",
     options=[("--dir DIR", "init: where to write cluster.toml and the node data (default .ddb)."),
              ("--nodes N", "init: number of nodes, 1 to 9 (default 3)."),
              ("--base-port P", "init: node N listens on P+N (default 7100); the gateway on P unless \\-\\-gateway\\-listen is given."),

@@ -38,6 +38,29 @@ bool ValidAddress(const std::string& a) {
 
 }  // namespace
 
+std::optional<int64_t> ParseDuration(std::string_view text) {
+  if (text.size() < 2 || text.size() > 12) return std::nullopt;
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    default: return std::nullopt;
+  }
+  int64_t n = 0;
+  for (char c : text.substr(0, text.size() - 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n * unit;
+}
+
+std::string FormatDuration(int64_t seconds) {
+  if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+  if (seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
+  return std::to_string(seconds) + "s";
+}
+
 const NodeConfig* ClusterConfig::FindNode(int id) const {
   for (const NodeConfig& n : nodes) {
     if (n.id == id) return &n;
@@ -73,6 +96,15 @@ Result<ClusterConfig> ParseClusterToml(std::string_view text, const std::string&
                        "cluster.region must be a region name such as us-east-1");
       }
       config.region = *region;
+    }
+    if (auto node = (*c)["dead_after"]; node) {
+      auto duration = node.value<std::string>();
+      std::optional<int64_t> seconds = duration ? ParseDuration(*duration) : std::nullopt;
+      if (!seconds || *seconds < 1) {
+        return Invalid(file_name, node.node()->source(),
+                       "cluster.dead_after must be a duration such as \"90s\", \"10m\" or \"2h\"");
+      }
+      config.dead_after_seconds = *seconds;
     }
   }
   const toml::array* nodes = root["node"].as_array();
@@ -200,7 +232,8 @@ std::string RenderClusterToml(const ClusterConfig& config, const std::string& di
   std::ostringstream out;
   out << "# ddb cluster file: see DESIGN.md section 2 and man ddb-cluster.\n";
   out << "[cluster]\nname = " << quote(config.name) << "\nreplication = " << config.replication
-      << "\nregion = " << quote(config.region) << "\n";
+      << "\nregion = " << quote(config.region) << "\ndead_after = "
+      << quote(FormatDuration(config.dead_after_seconds)) << "\n";
   for (const NodeConfig& n : config.nodes) {
     out << "\n[[node]]\nid = " << n.id << "\naddress = " << quote(n.address)
         << "\ndata_dir = " << quote(relative(n.data_dir)) << "\n";

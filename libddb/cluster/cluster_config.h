@@ -4,6 +4,7 @@
 //   name = "local"
 //   replication = 3
 //   region = "us-east-1"          # the region in table ARNs (default us-east-1)
+//   dead_after = "10m"            # a node silent this long has its replicas re-created
 //
 //   [[node]]
 //   id = 1
@@ -23,6 +24,8 @@
 // Thread-safety: plain values and pure functions.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +52,9 @@ struct ClusterConfig {
   std::string name = "local";
   int replication = 1;
   std::string region = "us-east-1";  // in table ARNs; the region clients sign for
+  // A node no other node has heard from for this long is dead: its table replicas are
+  // re-created on other nodes (when there are nodes without one).
+  int64_t dead_after_seconds = 600;
   std::vector<NodeConfig> nodes;
   std::string backup_target;
   std::string gateway_listen = std::string(kDefaultGatewayListen);  // HOST:PORT
@@ -64,6 +70,11 @@ struct ClusterConfig {
 Result<ClusterConfig> ParseClusterToml(std::string_view text, const std::string& file_name,
                                        const std::string& base_dir);
 Result<ClusterConfig> LoadClusterFile(const std::string& path);
+
+// "90s", "10m", "2h" in seconds; nullopt if malformed.
+std::optional<int64_t> ParseDuration(std::string_view text);
+// The shortest such text for `seconds`.
+std::string FormatDuration(int64_t seconds);
 
 // The cluster file to use: `flag` if given, else $DDB_CLUSTER, else ./.ddb/cluster.toml.
 std::string ResolveClusterPath(const std::string& flag);

@@ -38,11 +38,13 @@ Item ToItem(const TableInfo& t) {
   if (t.last_update_to_pay_per_request > 0) {
     item["ppr_micros"] = Num(static_cast<int64_t>(t.last_update_to_pay_per_request * 1e6));
   }
-  if (!t.replicas.empty()) {
-    AttributeList replicas;
-    for (uint64_t id : t.replicas) replicas.push_back(Num(static_cast<int64_t>(id)));
-    item["replicas"] = AttributeValue::L(std::move(replicas));
-  }
+  auto ids = [](const std::vector<uint64_t>& v) {
+    AttributeList list;
+    for (uint64_t id : v) list.push_back(Num(static_cast<int64_t>(id)));
+    return AttributeValue::L(std::move(list));
+  };
+  if (!t.replicas.empty()) item["replicas"] = ids(t.replicas);
+  if (!t.joining.empty()) item["joining"] = ids(t.joining);
   return item;
 }
 
@@ -104,16 +106,23 @@ Result<TableInfo> FromItem(const Item& item) {
   } else if (t.billing_mode == "PAY_PER_REQUEST") {
     t.last_update_to_pay_per_request = t.creation_time;  // entries written before this field
   }
-  if (auto r = item.find("replicas"); r != item.end()) {
-    if (r->second.type() != AttrType::kL) return Status::Corruption("catalog replicas is not a list");
+  auto ids = [&](const char* name, std::vector<uint64_t>* out) -> Status {
+    auto r = item.find(name);
+    if (r == item.end()) return Status::OK();
+    if (r->second.type() != AttrType::kL) {
+      return Status::Corruption(std::string("catalog ") + name + " is not a list");
+    }
     for (const AttributeValue& v : r->second.l()) {
       int64_t id;
       if (v.type() != AttrType::kN || !v.n().ToInt64(&id) || id <= 0) {
-        return Status::Corruption("catalog replica id malformed");
+        return Status::Corruption(std::string("catalog ") + name + " id malformed");
       }
-      t.replicas.push_back(static_cast<uint64_t>(id));
+      out->push_back(static_cast<uint64_t>(id));
     }
-  }
+    return Status::OK();
+  };
+  DDB_RETURN_IF_ERROR(ids("replicas", &t.replicas));
+  DDB_RETURN_IF_ERROR(ids("joining", &t.joining));
   return t;
 }
 

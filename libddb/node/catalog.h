@@ -40,6 +40,10 @@ struct TableInfo {
   // membership changes move them: a changed cluster file never moves a table by itself.
   // Empty for tables created before placement was recorded (placement is computed then).
   std::vector<uint64_t> replicas;
+  // The nodes of `replicas` added after the table was created, in place of a node found dead
+  // (Node::ReplaceDeadReplicas): their replica starts empty and waits for a snapshot from the
+  // group's leader instead of founding the group.
+  std::vector<uint64_t> joining;
 
   // The key attribute names, partition key first.
   std::vector<std::string> KeyNames() const;

@@ -126,6 +126,7 @@ Node::~Node() {
   }
   reconcile_cv_.notify_all();
   if (reconciler_.joinable()) reconciler_.join();
+  if (repairer_.joinable()) repairer_.join();
   replicas_.reset();  // stops the Raft loop before the stores it applies to close
   tables_.clear();
   forwarder_.reset();
@@ -183,6 +184,7 @@ Status Node::Load() {
   // multi-node catalog may be behind, and a table it does not know yet is not garbage.
   if (all.size() > 1) {
     reconciler_ = std::thread([this] { ReconcileLoop(); });
+    repairer_ = std::thread([this] { RepairLoop(); });
     return Status::OK();
   }
   std::set<std::string> ids;
@@ -194,6 +196,7 @@ Status Node::Load() {
     std::filesystem::remove_all(entry.path(), ec);
   }
   reconciler_ = std::thread([this] { ReconcileLoop(); });
+  repairer_ = std::thread([this] { RepairLoop(); });
   std::lock_guard<std::mutex> lock(mu_);
   spdlog::info("node {}: {} table replicas in {}", options_.id, tables_.size(), data_dir_);
   return Status::OK();
@@ -216,9 +219,9 @@ void Node::ReconcileLoop() {
 Status Node::Reconcile() {
   std::lock_guard<std::mutex> reconciling(reconcile_mu_);
   std::map<std::string, TableInfo> wanted;  // by name: the tables with a replica here
-  std::set<std::string> listed;              // ids of every table the catalog lists
+  std::map<std::string, bool> listed;  // id -> placed: every table the catalog lists
   for (TableInfo& info : catalog_->List()) {
-    listed.insert(info.id);
+    listed[info.id] = !info.replicas.empty();
     std::vector<raft::NodeId> members = Members(info);
     if (std::find(members.begin(), members.end(), options_.id) != members.end()) {
       wanted.emplace(info.name, std::move(info));
@@ -230,13 +233,15 @@ Status Node::Reconcile() {
     for (const auto& [name, table] : tables_) {
       auto it = wanted.find(name);
       if (it != wanted.end() && it->second.id == table->info.id) continue;
-      if (listed.count(table->info.id) != 0) {
+      auto placed = listed.find(table->info.id);
+      if (placed != listed.end() && !placed->second) {
         // Still a table, placed elsewhere now (a table from before placement was recorded,
         // after the cluster file changed): its data stays until membership changes move it.
         spdlog::warn("node {}: table {} is no longer placed here; keeping its replica",
                      options_.id, name);
         continue;
       }
+      // Deleted, or its replica here moved to another node (ReplaceDeadReplicas).
       doomed.emplace_back(name, table->info.id);
     }
   }
@@ -270,6 +275,12 @@ Status Node::Reconcile() {
 
 Status Node::StartReplica(const Table& table, const std::vector<raft::NodeId>& members) {
   replication::GroupId group = TableGroup(table.info.id);
+  const std::vector<uint64_t>& joining = table.info.joining;
+  if (std::find(joining.begin(), joining.end(), options_.id) != joining.end()) {
+    // Added in place of a dead node: an empty replica, filled by the leader's snapshot once
+    // the leader makes it a learner (MatchMembers); it never founds a group of its own.
+    return replicas_->AddGroup(group, {}, std::make_shared<PartitionMachine>(table.store));
+  }
   DDB_RETURN_IF_ERROR(replicas_->AddGroup(group, members,
                                           std::make_shared<PartitionMachine>(table.store)));
   if (members.size() == 1) {

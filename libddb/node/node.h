@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <thread>
@@ -87,6 +88,11 @@ struct NodeOptions {
   int replication = 1;                            // replicas per table partition
   std::string region = "us-east-1";               // the cluster's region, in table ARNs
   int tick_ms = 50;
+  // A node silent this long is dead: the __meta leader moves its table replicas to other
+  // nodes (membership.cc).
+  std::chrono::milliseconds dead_after = std::chrono::minutes(10);
+  // How often this node checks for dead nodes and matches the groups it leads to the catalog.
+  std::chrono::milliseconds repair_interval = std::chrono::milliseconds(500);
 };
 
 // The replicated system group holding the catalog (group ids below 16 are system groups).
@@ -178,6 +184,17 @@ class Node {
   // from any thread but the Raft loop's.
   Status Reconcile();
   void ReconcileLoop();
+  // --- Moving replicas (membership.cc) ---
+  // Every repair_interval until the node stops: ReplaceDeadReplicas, then MatchMembers.
+  void RepairLoop();
+  // On the __meta leader (since `leading_since`): in the catalog, replaces each table's
+  // replicas on nodes silent for over dead_after with nodes holding none of the table
+  // (rendezvous order), marked joining.
+  void ReplaceDeadReplicas(std::chrono::steady_clock::time_point leading_since);
+  // On the leader of the table's group: one membership change toward the catalog's replicas
+  // (add a missing node as a learner, promote a learner that caught up, then remove a member
+  // the catalog no longer lists).
+  void MatchMembers(const Table& table);
   // Starts the replica of the table's group on this node.
   Status StartReplica(const Table& table, const std::vector<raft::NodeId>& members);
   // Forgets the table with this name and id; its files are removed once no request uses it.
@@ -221,6 +238,7 @@ class Node {
   bool stopping_ = false;                                 // GUARDED_BY(mu_)
   std::condition_variable reconcile_cv_;                  // signals the two above
   std::thread reconciler_;
+  std::thread repairer_;
   KeyLatches key_latches_;
 };
 

@@ -28,7 +28,12 @@ Result<std::unique_ptr<ReplicaManager>> ReplicaManager::Open(const ManagerOption
   return m;
 }
 
-ReplicaManager::ReplicaManager(const ManagerOptions& options) : options_(options) {}
+ReplicaManager::ReplicaManager(const ManagerOptions& options) : options_(options) {
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [id, address] : options_.addresses) {
+    if (id != options_.self) last_heard_[id] = now;
+  }
+}
 
 ReplicaManager::~ReplicaManager() {
   {
@@ -234,6 +239,11 @@ void ReplicaManager::Receive(std::string frame) {
     spdlog::warn("dropping a Raft batch: {}", batch.status().ToString());
     return;
   }
+  if (!batch->empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const GroupMessage& gm : *batch) last_heard_[gm.message.from] = now;
+  }
   Post([this, batch = std::move(*batch)]() mutable {
     for (GroupMessage& gm : batch) {
       auto it = groups_.find(gm.group);
@@ -247,6 +257,11 @@ std::vector<GroupStatus> ReplicaManager::Groups() {
   std::vector<GroupStatus> out;
   for (const auto& [id, s] : status_) out.push_back(s);
   return out;
+}
+
+std::map<raft::NodeId, std::chrono::steady_clock::time_point> ReplicaManager::LastHeard() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_heard_;
 }
 
 std::optional<raft::Term> ReplicaManager::WriteTerm(GroupId group) {

@@ -21,6 +21,7 @@
 // destructor has started.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -108,6 +109,9 @@ class ReplicaManager {
   void Receive(std::string frame);
 
   std::vector<GroupStatus> Groups();
+  // When a Raft batch last arrived from each other node of `addresses` (for a node not heard
+  // from yet, when this manager started): how long a node has been silent.
+  std::map<raft::NodeId, std::chrono::steady_clock::time_point> LastHeard();
   // The leader of `group` as last seen (kNoNode if unknown).
   raft::NodeId LeaderOf(GroupId group);
   // The leader of `group` if this replica heard from it within two heartbeats (or is it);
@@ -150,6 +154,7 @@ class ReplicaManager {
   std::vector<std::function<void()>> inbox_;     // GUARDED_BY(mu_)
   bool stopping_ = false;                        // GUARDED_BY(mu_)
   std::map<GroupId, GroupStatus> status_;        // GUARDED_BY(mu_)
+  std::map<raft::NodeId, std::chrono::steady_clock::time_point> last_heard_;  // GUARDED_BY(mu_)
 
   // Loop thread only.
   std::map<GroupId, Group> groups_;

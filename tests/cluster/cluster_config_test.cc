@@ -73,6 +73,28 @@ TEST(ClusterConfigTest, ErrorsNameFileLineAndProblem) {
   EXPECT_EQ(error("[cluster]\nregion = \"Mars 1\"\n[[node]]\nid = 1\naddress = \"tcp://a:1\"\n"
                   "data_dir = \"a\"\n"),
             "c.toml:2: cluster.region must be a region name such as us-east-1");
+  for (const char* bad : {"\"10\"", "\"m\"", "\"0s\"", "\"1.5m\"", "\"10d\"", "600"}) {
+    EXPECT_EQ(error(std::string("[cluster]\ndead_after = ") + bad +
+                    "\n[[node]]\nid = 1\naddress = \"tcp://a:1\"\ndata_dir = \"a\"\n"),
+              "c.toml:2: cluster.dead_after must be a duration such as \"90s\", \"10m\" or \"2h\"")
+        << bad;
+  }
+}
+
+TEST(ClusterConfigTest, DeadAfterDurations) {
+  EXPECT_EQ(ParseDuration("90s"), 90);
+  EXPECT_EQ(ParseDuration("10m"), 600);
+  EXPECT_EQ(ParseDuration("2h"), 7200);
+  EXPECT_EQ(ParseDuration("h"), std::nullopt);
+  EXPECT_EQ(ParseDuration("-5s"), std::nullopt);
+  EXPECT_EQ(FormatDuration(7200), "2h");
+  EXPECT_EQ(FormatDuration(600), "10m");
+  EXPECT_EQ(FormatDuration(90), "90s");
+  Result<ClusterConfig> c = ParseClusterToml(
+      "[cluster]\ndead_after = \"45s\"\n[[node]]\nid = 1\naddress = \"tcp://a:1\"\ndata_dir = \"a\"\n",
+      "c.toml", "/d");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->dead_after_seconds, 45);
 }
 
 TEST(ClusterConfigTest, DefaultRendersAndParsesBack) {
@@ -89,6 +111,8 @@ TEST(ClusterConfigTest, DefaultRendersAndParsesBack) {
   EXPECT_EQ(back->access_keys.size(), 1u);
   EXPECT_EQ(back->gateway_listen, "127.0.0.1:9000");
   EXPECT_EQ(back->region, "us-east-1");
+  EXPECT_EQ(back->dead_after_seconds, 600);
+  EXPECT_NE(text.find("dead_after = \"10m\""), std::string::npos) << text;
   EXPECT_EQ(DefaultLocalCluster("/d", 1, 7100).gateway_listen, "127.0.0.1:8000");
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,7 +41,9 @@ inline int FreePort() {
 // fresh temporary directory; the node-level calls default to node 1.
 class NodeProcess {
  public:
-  explicit NodeProcess(const std::string& name, int nodes = 1) {
+  // `configure` may change the cluster file's settings before it is written.
+  explicit NodeProcess(const std::string& name, int nodes = 1,
+                       const std::function<void(cluster::ClusterConfig&)>& configure = {}) {
     dir_ = std::filesystem::temp_directory_path() /
            ("ddb_node_" + name + "_" + std::to_string(getpid()));
     std::filesystem::remove_all(dir_);
@@ -53,6 +56,7 @@ class NodeProcess {
       addresses_.push_back(config.nodes.back().address);
     }
     pids_.assign(static_cast<size_t>(nodes), -1);
+    if (configure) configure(config);
     std::ofstream(cluster_file()) << cluster::RenderClusterToml(config, dir_.string());
   }
   ~NodeProcess() {

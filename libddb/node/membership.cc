@@ -1,0 +1,144 @@
+// Moving replicas: dead nodes' replicas re-created elsewhere (DESIGN.md section 5).
+//
+// The catalog's TableInfo::replicas is the desired membership of each table's group. Two
+// steps, both repeated every repair_interval on every node, each acting only where this node
+// leads:
+//   1. the __meta leader replaces, in the catalog, the replicas on nodes it has not heard from
+//      for dead_after with nodes holding none of the table, marked `joining` (so that they
+//      start empty instead of founding a group);
+//   2. the leader of each table's group moves the Raft membership toward the catalog's, one
+//      change at a time: the new node becomes a learner (and gets a snapshot), is promoted to
+//      voter once caught up, and only then is the dead node removed.
+// Every node opens or drops its replicas as the catalog says (Node::Reconcile): the joining
+// node opens an empty one; a node that comes back after being replaced drops its own.
+#include <algorithm>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "libddb/node/node.h"
+#include "libddb/node/placement.h"
+
+namespace ddb::node {
+
+void Node::RepairLoop() {
+  // Followers hear only from their leaders, so a node that has just become __meta leader may
+  // not have heard from the others for a long while: it judges silence from when it took over.
+  std::optional<raft::Term> meta_term;
+  std::chrono::steady_clock::time_point leading_since;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    reconcile_cv_.wait_for(lock, options_.repair_interval, [&] { return stopping_; });
+    if (stopping_) return;
+    lock.unlock();
+    std::optional<raft::Term> term = replicas_->WriteTerm(kMetaGroup);
+    if (term != meta_term) leading_since = std::chrono::steady_clock::now();
+    meta_term = term;
+    if (term.has_value()) ReplaceDeadReplicas(leading_since);
+    for (const std::shared_ptr<Table>& table : Tables()) {
+      if (replicas_->WriteTerm(TableGroup(table->info.id)).has_value()) MatchMembers(*table);
+    }
+    lock.lock();
+  }
+}
+
+void Node::ReplaceDeadReplicas(std::chrono::steady_clock::time_point leading_since) {
+  const auto now = std::chrono::steady_clock::now();
+  std::set<raft::NodeId> dead;
+  for (const auto& [id, heard] : replicas_->LastHeard()) {
+    if (id != options_.id && now - std::max(heard, leading_since) > options_.dead_after) {
+      dead.insert(id);
+    }
+  }
+  if (dead.empty()) return;
+  std::vector<raft::NodeId> live;
+  for (raft::NodeId id : NodeIds()) {
+    if (dead.count(id) == 0) live.push_back(id);
+  }
+  std::lock_guard<std::mutex> ddl(ddl_mu_);
+  Result<raft::Term> term = CatalogWriteTerm();
+  if (!term.ok()) return;
+  for (TableInfo info : catalog_->List()) {
+    if (info.replicas.empty()) continue;  // placement not recorded: computed, never moved
+    bool changed = false;
+    for (uint64_t& replica : info.replicas) {
+      if (dead.count(replica) == 0) continue;
+      std::vector<raft::NodeId> spare;
+      for (raft::NodeId id : live) {
+        if (std::find(info.replicas.begin(), info.replicas.end(), id) == info.replicas.end()) {
+          spare.push_back(id);
+        }
+      }
+      if (spare.empty()) continue;  // every live node holds one already: run short instead
+      const raft::NodeId to = PlaceReplicas(info.id, spare, 1).front();
+      spdlog::warn("table {}: node {} silent for over {} s; its replica moves to node {}",
+                   info.name, replica,
+                   std::chrono::duration_cast<std::chrono::seconds>(options_.dead_after).count(), to);
+      info.joining.erase(std::remove(info.joining.begin(), info.joining.end(), replica),
+                         info.joining.end());
+      info.joining.push_back(to);
+      replica = to;
+      changed = true;
+    }
+    if (!changed) continue;
+    if (Status s = ChangeCatalog(Catalog::PutCommand(info), *term); !s.ok()) {
+      spdlog::warn("table {}: moving replicas failed (retried): {}", info.name, s.ToString());
+      return;
+    }
+  }
+}
+
+void Node::MatchMembers(const Table& table) {
+  const replication::GroupId group = TableGroup(table.info.id);
+  // The catalog's current entry: the Table published here may predate the last move.
+  std::optional<TableInfo> info = catalog_->Get(table.info.name);
+  if (!info.has_value() || info->id != table.info.id || info->replicas.empty()) return;
+  const std::vector<uint64_t>& want = info->replicas;
+  auto wanted = [&](raft::NodeId id) { return std::find(want.begin(), want.end(), id) != want.end(); };
+  std::optional<replication::GroupStatus> status;
+  for (replication::GroupStatus& g : replicas_->Groups()) {
+    if (g.group == group) status = std::move(g);
+  }
+  if (!status.has_value() || status->role != raft::Role::kLeader) return;
+  const raft::ConfState& conf = status->conf;
+  if (conf.joint()) return;  // the leader leaves it by itself
+  std::optional<raft::ConfChange> change;
+  for (uint64_t id : want) {
+    if (!conf.IsMember(id)) {
+      change = raft::ConfChange{raft::ConfChange::Type::kAddLearner, id};
+      break;
+    }
+  }
+  if (!change.has_value()) {
+    for (raft::NodeId id : conf.learners) {
+      if (wanted(id)) {
+        // Refused (and retried next time) until the learner has caught up.
+        change = raft::ConfChange{raft::ConfChange::Type::kPromote, id};
+        break;
+      }
+    }
+  }
+  if (!change.has_value()) {
+    bool all_vote = std::all_of(want.begin(), want.end(), [&](uint64_t id) { return conf.IsVoter(id); });
+    for (raft::NodeId id : conf.Members()) {
+      // Learners nobody wants go at once; voters only once every wanted node votes, so the
+      // group never runs with fewer voters than it is meant to have.
+      if (!wanted(id) && (all_vote || conf.IsLearner(id))) {
+        change = raft::ConfChange{raft::ConfChange::Type::kRemove, id};
+        break;
+      }
+    }
+  }
+  if (!change.has_value()) return;
+  Status s = replicas_->ProposeConfChange(group, *change);
+  static constexpr const char* kNames[] = {"add learner", "promote", "remove", "leave joint"};
+  const char* what = kNames[static_cast<int>(change->type)];
+  if (s.ok()) {
+    spdlog::info("table {}: membership change proposed: {} node {}", table.info.name, what, change->node);
+  } else if (s.code() != Code::kServiceUnavailable) {
+    spdlog::warn("table {}: membership change ({} node {}) refused: {}", table.info.name, what,
+                 change->node, s.ToString());
+  }
+}
+
+}  // namespace ddb::node
