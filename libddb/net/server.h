@@ -3,7 +3,9 @@
 // Each request is one frame (proto/codec.h). A frame that does not decode is answered with a
 // SerializationException; a request whose deadline has passed when a worker picks it up is not
 // handled (its client has given up) and is answered ServiceUnavailable. Handlers run
-// concurrently on the workers.
+// concurrently on the workers. Optionally, an inline operation and a fast path run on the
+// receiving (proxy) thread itself; the fast path may answer later from any thread through
+// an outbox the proxy drains (SetFastPath).
 //
 // Thread-safety: Start() and Stop() from one thread; the handler is called from several.
 #pragma once
