@@ -26,8 +26,9 @@ uint64_t NowUnixMicros() {
 
 std::atomic<uint64_t> g_server_seq{0};
 
-// Set on a server's proxy thread: answers given there need no wake-up.
-thread_local bool t_on_proxy = false;
+// The outbox of the server whose proxy thread this is (null elsewhere): answers given on
+// that thread need no wake-up, it sends them before it next waits.
+thread_local const void* t_proxy_outbox = nullptr;
 
 }  // namespace
 
@@ -86,7 +87,7 @@ Server::Respond Server::MakeRespond(std::vector<zmq::message_t> route, uint64_t 
     {
       std::lock_guard<std::mutex> lock(outbox->mu);
       if (outbox->closed) return;
-      wake = outbox->answers.empty() && !t_on_proxy;
+      wake = outbox->answers.empty() && t_proxy_outbox != outbox.get();
       outbox->answers.emplace_back(std::move(*frames), std::move(out));
     }
     if (wake) {
@@ -127,7 +128,7 @@ void Server::Proxy() {
       to.send((*parts)[i], i + 1 < parts->size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
   };
-  t_on_proxy = true;
+  t_proxy_outbox = outbox_.get();
   try {
     std::vector<zmq::message_t> parts;
     for (;;) {
