@@ -5,7 +5,8 @@
 // retried with jittered exponential backoff until the deadline; a node that does not answer
 // in time yields ServiceUnavailable. A timed-out request may still have been applied.
 //
-// Thread-safety: not thread-safe (one ZeroMQ socket); use one Client per thread.
+// Thread-safety: not thread-safe (one ZeroMQ socket); use one Client per thread. All Clients
+// of a process share one ZeroMQ context (one I/O thread).
 #pragma once
 
 #include <chrono>
@@ -57,7 +58,6 @@ class Client {
                                           bool* sent = nullptr);
 
   const std::string address_;
-  zmq::context_t context_;
   std::unique_ptr<zmq::socket_t> socket_;
   uint64_t next_id_;
   std::mt19937_64 rng_;

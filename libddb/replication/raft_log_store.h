@@ -11,7 +11,9 @@
 // Durability and group commit: Write() applies a batch holding the Readys of any number of
 // groups atomically, with one fsync. The node's Raft loop collects every group's Ready of an
 // iteration into one batch, and LevelDB's writer queue merges concurrent writers too, so one
-// fsync covers many writes of many partitions.
+// fsync covers many writes of many partitions. LevelDB's write-ahead log is preallocated
+// (storage/preallocated_log_env.h), so each fsync overwrites zero-filled space rather than
+// growing the file; Open() first cuts off a write a crash left torn.
 //
 // Thread-safety: all methods may be called concurrently; Write() calls are serialized
 // internally (a group's appends must arrive in order, which the single Raft loop guarantees).
