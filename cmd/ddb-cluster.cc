@@ -8,11 +8,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <fstream>
 #include <iostream>
 #include <thread>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 #include "cmd/common/command.h"
 #include "libddb/cluster/cluster_config.h"
@@ -156,11 +161,35 @@ ddb::Result<ddb::cluster::ClusterConfig> Load(const std::string& flag, bool crea
   return ddb::cluster::LoadClusterFile(path);
 }
 
+// One call to the node at `address`: a single attempt, answered within `ms`.
+ddb::Result<std::string> QuickCall(const std::string& address, const std::string& op,
+                                   const std::string& body, int ms = 2000) {
+  auto client = ddb::net::Client::Connect(address);
+  if (!client.ok()) return client.status();
+  ddb::net::CallOptions quick;
+  quick.timeout = std::chrono::milliseconds(ms);
+  quick.max_attempts = 1;
+  return (*client)->Call(op, body, quick);
+}
+
+// Whether any node of the cluster file answers.
+bool AnyNodeAnswers(const ddb::cluster::ClusterConfig& c) {
+  for (const ddb::cluster::NodeConfig& n : c.nodes) {
+    if (QuickCall(n.address, "ddb.NodeStatus", "{}", 1000).ok()) return true;
+  }
+  return false;
+}
+
 int Up(const ddb::cluster::ClusterConfig& c) {
   int rc = ddb::cmd::kExitOk;
+  // Nodes started while others already run join them (a node that has run before is not
+  // affected); a cluster started from nothing is founded by all its nodes.
+  const bool running = AnyNodeAnswers(c);
   for (const ddb::cluster::NodeConfig& n : c.nodes) {
     pid_t pid = 0;
-    std::string state = StartDaemon(c, NodeName(n.id), "ddb-node", {"--id", std::to_string(n.id)}, &pid);
+    std::vector<std::string> args = {"--id", std::to_string(n.id)};
+    if (running) args.push_back("--join");
+    std::string state = StartDaemon(c, NodeName(n.id), "ddb-node", args, &pid);
     if (state == "failed") rc = ddb::cmd::kExitError;
     std::cout << "{\"node\":" << n.id << ",\"address\":" << Quote(n.address) << ",\"pid\":" << pid
               << ",\"state\":\"" << state << "\",\"log\":" << Quote(LogFile(c, NodeName(n.id))) << "}\n";
@@ -226,6 +255,133 @@ int Status(const ddb::cluster::ClusterConfig& c) {
   return rc;
 }
 
+
+// What keeps the cluster from matching `listed`, from the groups its nodes lead ("" once
+// nothing does): a group whose members include a node not listed, or a __meta that does not
+// count every listed node as a member.
+std::string Unsettled(const std::map<int, std::string>& addresses, const std::set<int>& listed) {
+  bool meta_seen = false;
+  for (const auto& [id, address] : addresses) {
+    ddb::Result<std::string> st = QuickCall(address, "ddb.NodeStatus", "{}");
+    if (!st.ok()) continue;
+    rapidjson::Document doc;
+    doc.Parse(st->data(), st->size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("groups") || !doc["groups"].IsArray()) continue;
+    for (const rapidjson::Value& g : doc["groups"].GetArray()) {
+      if (!g.IsObject() || !g.HasMember("role") || std::string(g["role"].GetString()) != "Leader") continue;
+      const std::string name = g.HasMember("table") ? "table " + std::string(g["table"].GetString()) : "__meta";
+      std::set<int> members;
+      for (const rapidjson::Value& m : g["members"].GetArray()) members.insert(m.GetInt());
+      std::string list;
+      for (int m : members) list += (list.empty() ? "" : ",") + std::to_string(m);
+      for (int m : members) {
+        if (listed.count(m) == 0) return name + " still has node " + std::to_string(m) + " (members " + list + ")";
+      }
+      if (name == "__meta") {
+        meta_seen = true;
+        if (members != listed) return "__meta has members " + list;
+      }
+    }
+  }
+  return meta_seen ? "" : "no __meta leader answers";
+}
+
+// Applies the cluster file's node list to the running cluster (DESIGN.md section 2).
+int Apply(const ddb::cluster::ClusterConfig& c, bool wait, int timeout_seconds) {
+  int rc = ddb::cmd::kExitOk;
+  std::set<int> listed;
+  std::map<int, std::string> addresses;  // every node told of the list: listed, then removed
+  const bool running = AnyNodeAnswers(c);
+  for (const ddb::cluster::NodeConfig& n : c.nodes) {
+    listed.insert(n.id);
+    addresses[n.id] = n.address;
+  }
+  // 1. Listed nodes that do not run start, as joining nodes when the cluster is up.
+  for (const ddb::cluster::NodeConfig& n : c.nodes) {
+    std::vector<std::string> args = {"--id", std::to_string(n.id)};
+    if (running) args.push_back("--join");
+    pid_t pid = 0;
+    std::string state = StartDaemon(c, NodeName(n.id), "ddb-node", args, &pid);
+    if (state == "failed") rc = ddb::cmd::kExitError;
+    std::cout << "{\"node\":" << n.id << ",\"address\":" << Quote(n.address) << ",\"pid\":" << pid
+              << ",\"state\":\"" << state << "\"}" << std::endl;
+  }
+  // 2. Every listed node adopts the list; the lists they replace name the nodes that left.
+  auto node_list = [](const std::map<int, std::string>& nodes) {
+    std::string out = "[";
+    for (const auto& [id, address] : nodes) {
+      out += std::string(out.size() > 1 ? "," : "") + "{\"Id\":" + std::to_string(id) + ",\"Address\":" + Quote(address) + "}";
+    }
+    return out + "]";
+  };
+  std::map<int, std::string> removed;
+  auto tell = [&](int id, const std::string& body, bool print) {
+    ddb::Result<std::string> r = QuickCall(addresses.at(id), "ddb.SetNodes", body, 5000);
+    // A listed node that is down reads the file when it starts again; still a failure here.
+    if (!r.ok() && listed.count(id) != 0) rc = ddb::cmd::kExitError;
+    if (print || !r.ok()) {
+      std::cout << "{\"node\":" << id << ",\"applied\":" << (r.ok() ? "true" : "false");
+      if (!r.ok()) std::cout << ",\"error\":" << Quote(r.status().ToString());
+      std::cout << "}" << std::endl;
+    }
+    if (!r.ok()) return;
+    rapidjson::Document doc;
+    doc.Parse(r->data(), r->size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("previous")) return;
+    for (const rapidjson::Value& p : doc["previous"].GetArray()) {
+      const int was = p["id"].GetInt();
+      if (listed.count(was) == 0) removed[was] = p["address"].GetString();
+    }
+  };
+  const std::string body = "{\"Nodes\":" + node_list(addresses) + "}";
+  for (int id : listed) tell(id, body, true);
+  // 3. The nodes that left hand their groups over: every node, the new ones included, must
+  // reach them meanwhile, and they must learn that they left.
+  if (!removed.empty()) {
+    const std::string with_leaving = "{\"Nodes\":" + node_list(addresses) + ",\"Leaving\":" + node_list(removed) + "}";
+    for (const auto& [id, address] : removed) addresses[id] = address;
+    for (int id : listed) tell(id, with_leaving, false);
+    for (const auto& [id, address] : removed) tell(id, with_leaving, true);
+  }
+  if (rc != ddb::cmd::kExitOk || !wait) return rc;
+  // 4. Wait until the groups moved off the nodes that left and __meta took in the new ones.
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::seconds(timeout_seconds);
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  auto last_progress = start;
+  std::string unsettled;
+  while (!(unsettled = Unsettled(addresses, listed)).empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      ddb::cmd::PrintError(kProgram, ddb::Status(ddb::Code::kServiceUnavailable,
+                                                 "the cluster did not settle within " +
+                                                     std::to_string(timeout_seconds) + " s: " + unsettled));
+      return ddb::cmd::kExitError;
+    }
+    if (tty && now - last_progress >= std::chrono::seconds(2)) {
+      std::cerr << kProgram << ": waiting: " << unsettled << " ("
+                << std::chrono::duration_cast<std::chrono::seconds>(now - start).count() << " s)\n";
+      last_progress = now;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  // 5. The nodes that left hold nothing now: stop those started from here.
+  for (const auto& [id, address] : removed) {
+    std::cout << "{\"node\":" << id << ",\"address\":" << Quote(address) << ",\"state\":\"removed\",\"process\":\""
+              << StopDaemon(c, NodeName(id)) << "\"}" << std::endl;
+  }
+  // 6. A running gateway restarts to send requests to the new list.
+  if (RunningPid(c, kGatewayName) != 0) {
+    StopDaemon(c, kGatewayName);
+    pid_t pid = 0;
+    std::string state = StartDaemon(c, kGatewayName, "ddb-gateway", {}, &pid);
+    if (state == "failed") rc = ddb::cmd::kExitError;
+    std::cout << "{\"gateway\":" << Quote("http://" + c.gateway_listen) << ",\"pid\":" << pid
+              << ",\"state\":\"" << (state == "started" ? "restarted" : state) << "\"}" << std::endl;
+  }
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -252,6 +408,14 @@ int main(int argc, char** argv) {
   CLI::App* up = app.add_subcommand("up", "Start the cluster's nodes and its gateway (writing the default cluster first if there is none)");
   CLI::App* down = app.add_subcommand("down", "Stop the cluster's gateway and nodes");
   CLI::App* status = app.add_subcommand("status", "Show each node's and the gateway's state");
+  CLI::App* apply = app.add_subcommand(
+      "apply", "Apply the cluster file's node list to the running cluster: start new nodes, move "
+               "everything off the nodes no longer listed, then stop them");
+  bool no_wait = false;
+  int apply_timeout = 600;
+  apply->add_flag("--no-wait", no_wait, "Return once every node has the list, without waiting for groups to move");
+  apply->add_option("--timeout", apply_timeout, "Seconds to wait for groups to move (default 600)")
+      ->check(CLI::Range(1, 86400));
   if (int rc = ddb::cmd::ParseArgs(app, argc, argv); rc >= 0) return rc;
 
   if (*init) {
@@ -269,5 +433,6 @@ int main(int argc, char** argv) {
   if (*up) return Up(*config);
   if (*down) return Down(*config);
   if (*status) return Status(*config);
+  if (*apply) return Apply(*config, !no_wait, apply_timeout);
   return ddb::cmd::kExitUsage;
 }

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   ddb::cmd::DaemonFlags daemon_flags;
   ddb::cmd::AddDaemonFlags(app, &daemon_flags);
   app.add_option("--workers", workers, "Request worker threads (default 32)")->check(CLI::Range(1, 256));
+  bool join = false;
+  app.add_flag("--join", join,
+               "Join a running cluster (ddb-cluster apply): a new node's catalog replica waits to be "
+               "added instead of founding the catalog group");
   if (int rc = ddb::cmd::ParseArgs(app, argc, argv); rc >= 0) return rc;
 
   const std::string cluster_path = ddb::cluster::ResolveClusterPath(cluster_flag);
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   node_options.replication = config->replication;
   node_options.region = config->region;
   node_options.dead_after = std::chrono::seconds(config->dead_after_seconds);
+  node_options.join = join;
   for (const auto& n : config->nodes) {
     node_options.addresses[static_cast<ddb::raft::NodeId>(n.id)] = n.address;
   }

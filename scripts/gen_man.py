@@ -27,7 +27,8 @@ PAGES = {
   "ddb-cluster": dict(
     summary="create, start, stop and inspect a ddb cluster on this machine",
     synopsis=["[--cluster FILE] init [--dir DIR] [--nodes N] [--base-port P] [--gateway-listen HOST:PORT] [--force]",
-              "[--cluster FILE] up", "[--cluster FILE] down", "[--cluster FILE] status"],
+              "[--cluster FILE] up", "[--cluster FILE] down", "[--cluster FILE] status",
+              "[--cluster FILE] apply [--no-wait] [--timeout SECONDS]"],
     description="""\\fBinit\\fR writes a cluster file for a local cluster: N loopback nodes (default 3) on
 ports base-port+1... (default 7100) with their data under DIR (default .ddb), a file:// backup
 target, the development access key (AKIDDDBLOCAL00000001, secret
@@ -37,9 +38,26 @@ ddb-local-development-secret-do-not-use) and the gateway's address: 127.0.0.1:80
 and log files next to the cluster file), then the gateway (ddb-gateway --detach, gateway.pid
 and gateway.log), which serves DynamoDB's HTTP API for the aws CLI and the SDKs; with no
 cluster file anywhere (no --cluster, no $DDB_CLUSTER, no ./.ddb/cluster.toml) it first writes
-the default one under ./.ddb/. \\fBdown\\fR stops the gateway and the nodes with SIGTERM and
+the default one under ./.ddb/. Nodes it starts while others of the file already run are
+started with \\-\\-join (see ddb-node(1)); a cluster started from nothing is founded by all
+its nodes. \\fBdown\\fR stops the gateway and the nodes with SIGTERM and
 waits for them. \\fBstatus\\fR asks every node for its tables and the state of each of its
 replicas, and tells whether the gateway runs.
+.PP
+\\fBapply\\fR makes the running cluster match the cluster file's [[node]] list after nodes were
+added to it or removed from it: it starts the listed nodes that do not run (with
+\\-\\-join when the cluster is up, so that they wait to be added), hands every node the list,
+and every node that was dropped from it the same list (those keep answering while they hand
+over). The catalog's leader then moves each table replica on a dropped node to a listed node
+holding none of that table, and takes new nodes into the catalog; each group adds its new
+member as a learner, promotes it once it has caught up (through a snapshot) and only then
+removes the dropped node (a dropped leader removes itself and steps down, and the others
+elect a leader). \\fBapply\\fR waits until no group counts a dropped node and the catalog
+counts every listed node (progress on standard error on a terminal), stops the dropped nodes
+it started (their pid files are next to the cluster file) and restarts a running gateway so
+that it uses the new list. A list with fewer nodes than the replication factor is refused
+before any node is told. Existing tables do not move onto new nodes (no rebalancing yet); new
+tables are placed on them.
 .PP
 A cluster of three or more nodes keeps every table on three of them (replication = 3 in the
 cluster file; 1 for smaller clusters) and the catalog on all of them; any node answers any
@@ -52,7 +70,9 @@ replica has caught up. A dead node that comes back drops the replicas it no long
              ("--nodes N", "init: number of nodes, 1 to 9 (default 3)."),
              ("--base-port P", "init: node N listens on P+N (default 7100); the gateway on P unless \\-\\-gateway\\-listen is given."),
              ("--gateway-listen HOST:PORT", "init: where ddb-gateway serves (default 127.0.0.1:8000; 127.0.0.1:P with \\-\\-base\\-port P)."),
-             ("--force", "init: overwrite an existing cluster file.")],
+             ("--force", "init: overwrite an existing cluster file."),
+             ("--no-wait", "apply: return once every node has the new list, without waiting for the groups to move."),
+             ("--timeout SECONDS", "apply: how long to wait for the groups to move (default 600); exit status 1 after it.")],
     output="""One JSON line per node: \\fBup\\fR {"node":1,"address":"tcp://...","pid":N,"state":"started"|"running"|"failed","log":FILE};
 \\fBdown\\fR {"node":1,"state":"stopped"|"not running"|"still running"};
 \\fBstatus\\fR {"node":1,"address":...,"pid":N,"state":"up"|"down"|"unresponsive","tables":N,"data_dir":DIR,"groups":[...]},
@@ -62,11 +82,16 @@ known), "term":T, "commit":I, "applied":I, "last":I, "lease":true|false, "member
 "lag":{NODE:ENTRIES,...} (on a leader: how far each member's log is behind its own)}.
 Then one line for the gateway: \\fBup\\fR {"gateway":"http://HOST:PORT","pid":N,"state":...,"log":FILE},
 \\fBdown\\fR {"gateway":...,"state":...}, \\fBstatus\\fR {"gateway":...,"pid":N,"state":"up" (answers its health check)|"unresponsive"|"down"}.
-\\fBinit\\fR prints {"cluster_file":FILE,"nodes":N,"gateway":"HOST:PORT"}.""",
+\\fBinit\\fR prints {"cluster_file":FILE,"nodes":N,"gateway":"HOST:PORT"}.
+\\fBapply\\fR prints {"node":N,"address":...,"pid":N,"state":"started"|"running"|"failed"} per
+listed node, {"node":N,"applied":true|false[,"error":MESSAGE]} per node told (listed nodes,
+then dropped ones), {"node":N,"address":...,"state":"removed","process":"stopped"|"not running"}
+per dropped node once the groups moved off it, and {"gateway":...,"pid":N,"state":"restarted"}.""",
     exit=[("0", "Success (for status: every node and the gateway are up)."),
-          ("1", "A node or the gateway failed to start or stop, or (status) is not up."),
+          ("1", "A node or the gateway failed to start or stop, or (status) is not up, or (apply) a listed node did not take the list or the groups did not move within \\-\\-timeout."),
           ("2", "Usage error.")],
     examples=["ddb-cluster status",
+              "ddb-cluster apply    # after adding or removing a [[node]] in the cluster file",
               """ddb-cluster status | python3 -c 'import json,sys; [print(n["node"], g.get("table", "__meta"), g["role"], g["term"]) for n in map(json.loads, sys.stdin) if "node" in n for g in n["groups"]]'"""],
     see=["ddb-node(1)", "ddb-gateway(1)"],
     no_common=False),

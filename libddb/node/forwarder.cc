@@ -5,17 +5,28 @@
 
 namespace ddb::node {
 
+void Forwarder::SetAddresses(const std::map<raft::NodeId, std::string>& addresses) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, address] : addresses) {
+    std::string& known = addresses_[id];
+    if (known != address) idle_.erase(id);
+    known = address;
+  }
+}
+
 proto::ResponseEnvelope Forwarder::Forward(raft::NodeId to, proto::RequestEnvelope request) {
   proto::ResponseEnvelope failed;
   failed.id = request.id;
-  auto address = addresses_.find(to);
-  if (address == addresses_.end()) {
-    failed.status = Status(Code::kServiceUnavailable, "no address for node " + std::to_string(to));
-    return failed;
-  }
   std::unique_ptr<net::Client> client;
+  std::string address;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    auto found = addresses_.find(to);
+    if (found == addresses_.end()) {
+      failed.status = Status(Code::kServiceUnavailable, "no address for node " + std::to_string(to));
+      return failed;
+    }
+    address = found->second;
     auto& idle = idle_[to];
     if (!idle.empty()) {
       client = std::move(idle.back());
@@ -23,7 +34,7 @@ proto::ResponseEnvelope Forwarder::Forward(raft::NodeId to, proto::RequestEnvelo
     }
   }
   if (client == nullptr) {
-    Result<std::unique_ptr<net::Client>> c = net::Client::Connect(address->second);
+    Result<std::unique_ptr<net::Client>> c = net::Client::Connect(address);
     if (!c.ok()) {
       failed.status = Status(Code::kServiceUnavailable, c.status().message());
       return failed;
@@ -51,7 +62,8 @@ proto::ResponseEnvelope Forwarder::Forward(raft::NodeId to, proto::RequestEnvelo
     return failed;  // the connection goes with `client`: a late answer must not be mistaken
   }
   std::lock_guard<std::mutex> lock(mu_);
-  idle_[to].push_back(std::move(client));
+  auto now = addresses_.find(to);
+  if (now != addresses_.end() && now->second == address) idle_[to].push_back(std::move(client));
   return std::move(*response);
 }
 

@@ -23,14 +23,19 @@ class Forwarder {
   explicit Forwarder(std::map<raft::NodeId, std::string> addresses)
       : addresses_(std::move(addresses)) {}
 
+  // Adds or moves nodes (a cluster file applied at run time); idle connections to a moved
+  // node are closed. A node left out keeps its address: it may lead a group until it hands
+  // over.
+  void SetAddresses(const std::map<raft::NodeId, std::string>& addresses);
+
   // Sends `request` (one more hop) to node `to`, within the request's own deadline (at most
   // 10 s); the response as that node gave it, or ServiceUnavailable if no connection could be
   // made (nothing ran), or InternalServerError if it did not answer (the outcome is unknown).
   proto::ResponseEnvelope Forward(raft::NodeId to, proto::RequestEnvelope request);
 
  private:
-  const std::map<raft::NodeId, std::string> addresses_;
   std::mutex mu_;
+  std::map<raft::NodeId, std::string> addresses_;  // GUARDED_BY(mu_)
   std::map<raft::NodeId, std::vector<std::unique_ptr<net::Client>>> idle_;  // GUARDED_BY(mu_)
 };
 

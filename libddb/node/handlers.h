@@ -24,5 +24,7 @@ Result<std::string> BatchGetItem(Node& node, const Request& request, Reply* repl
 Result<std::string> BatchWriteItem(Node& node, const Request& request, Reply* reply);
 // ddb's own: this node's replicas, for ddb-cluster status (node_status.cc).
 Result<std::string> NodeStatus(Node& node, const Request& request, Reply* reply);
+// ddb's own: adopt a new node list, for ddb-cluster apply (set_nodes.cc).
+Result<std::string> SetNodes(Node& node, const Request& request, Reply* reply);
 
 }  // namespace ddb::node

@@ -1,16 +1,22 @@
-// Moving replicas: dead nodes' replicas re-created elsewhere (DESIGN.md section 5).
+// Moving replicas: dead and removed nodes' replicas re-created elsewhere, new nodes added
+// (DESIGN.md sections 2 and 5).
 //
-// The catalog's TableInfo::replicas is the desired membership of each table's group. Two
-// steps, both repeated every repair_interval on every node, each acting only where this node
-// leads:
+// The catalog's TableInfo::replicas is the desired membership of each table's group; every
+// listed node is the desired membership of __meta. Steps repeated every repair_interval on
+// every node, each acting only where this node leads:
 //   1. the __meta leader replaces, in the catalog, the replicas on nodes it has not heard from
-//      for dead_after with nodes holding none of the table, marked `joining` (so that they
-//      start empty instead of founding a group);
-//   2. the leader of each table's group moves the Raft membership toward the catalog's, one
-//      change at a time: the new node becomes a learner (and gets a snapshot), is promoted to
-//      voter once caught up, and only then is the dead node removed.
+//      for dead_after, or that the node list no longer names (ddb-cluster apply), with nodes
+//      holding none of the table, marked `joining` (so that they start empty instead of
+//      founding a group);
+//   2. the __meta leader moves __meta's membership toward the node list;
+//   3. the leader of each table's group moves the Raft membership toward the catalog's.
+// A membership moves one change at a time: a new node becomes a learner (and gets a
+// snapshot), is promoted to voter once caught up, and only then does an unwanted node leave
+// (a leader that removes itself steps down and the others elect one of them).
 // Every node opens or drops its replicas as the catalog says (Node::Reconcile): the joining
-// node opens an empty one; a node that comes back after being replaced drops its own.
+// node opens an empty one; a node that comes back after being replaced drops its own; a live
+// node moved off a group keeps its replica while it leads the group or the group still lacks
+// a wanted voter, so that it hands over (and steps down) first.
 #include <algorithm>
 #include <set>
 
@@ -34,26 +40,43 @@ void Node::RepairLoop() {
     std::optional<raft::Term> term = replicas_->WriteTerm(kMetaGroup);
     if (term != meta_term) leading_since = std::chrono::steady_clock::now();
     meta_term = term;
-    if (term.has_value()) ReplaceDeadReplicas(leading_since);
+    if (term.has_value()) {
+      ReplaceDeadReplicas(leading_since);
+      MatchMetaMembers();
+    }
     for (const std::shared_ptr<Table>& table : Tables()) {
       if (replicas_->WriteTerm(TableGroup(table->info.id)).has_value()) MatchMembers(*table);
     }
     lock.lock();
+    if (handing_over_) {
+      reconcile_wanted_ = true;  // drop the replicas handed over by now
+      reconcile_cv_.notify_all();
+    }
   }
 }
 
 void Node::ReplaceDeadReplicas(std::chrono::steady_clock::time_point leading_since) {
   const auto now = std::chrono::steady_clock::now();
-  std::set<raft::NodeId> dead;
+  const std::vector<raft::NodeId> listed = NodeIds();
+  std::set<raft::NodeId> silent;
   for (const auto& [id, heard] : replicas_->LastHeard()) {
     if (id != options_.id && now - std::max(heard, leading_since) > options_.dead_after) {
-      dead.insert(id);
+      silent.insert(id);
     }
   }
-  if (dead.empty()) return;
+  // Dead: silent too long, or no longer in the cluster.
+  auto dead = [&](uint64_t id) {
+    return silent.count(id) != 0 || std::find(listed.begin(), listed.end(), id) == listed.end();
+  };
+  const std::vector<TableInfo> tables = catalog_->List();
+  if (std::none_of(tables.begin(), tables.end(), [&](const TableInfo& info) {
+        return std::any_of(info.replicas.begin(), info.replicas.end(), dead);
+      })) {
+    return;
+  }
   std::vector<raft::NodeId> live;
-  for (raft::NodeId id : NodeIds()) {
-    if (dead.count(id) == 0) live.push_back(id);
+  for (raft::NodeId id : listed) {
+    if (!dead(id)) live.push_back(id);
   }
   std::lock_guard<std::mutex> ddl(ddl_mu_);
   Result<raft::Term> term = CatalogWriteTerm();
@@ -62,7 +85,7 @@ void Node::ReplaceDeadReplicas(std::chrono::steady_clock::time_point leading_sin
     if (info.replicas.empty()) continue;  // placement not recorded: computed, never moved
     bool changed = false;
     for (uint64_t& replica : info.replicas) {
-      if (dead.count(replica) == 0) continue;
+      if (!dead(replica)) continue;
       std::vector<raft::NodeId> spare;
       for (raft::NodeId id : live) {
         if (std::find(info.replicas.begin(), info.replicas.end(), id) == info.replicas.end()) {
@@ -71,9 +94,14 @@ void Node::ReplaceDeadReplicas(std::chrono::steady_clock::time_point leading_sin
       }
       if (spare.empty()) continue;  // every live node holds one already: run short instead
       const raft::NodeId to = PlaceReplicas(info.id, spare, 1).front();
-      spdlog::warn("table {}: node {} silent for over {} s; its replica moves to node {}",
-                   info.name, replica,
-                   std::chrono::duration_cast<std::chrono::seconds>(options_.dead_after).count(), to);
+      if (silent.count(replica) != 0) {
+        spdlog::warn("table {}: node {} silent for over {} s; its replica moves to node {}",
+                     info.name, replica,
+                     std::chrono::duration_cast<std::chrono::seconds>(options_.dead_after).count(), to);
+      } else {
+        spdlog::info("table {}: node {} left the cluster; its replica moves to node {}", info.name,
+                     replica, to);
+      }
       info.joining.erase(std::remove(info.joining.begin(), info.joining.end(), replica),
                          info.joining.end());
       info.joining.push_back(to);
@@ -89,11 +117,19 @@ void Node::ReplaceDeadReplicas(std::chrono::steady_clock::time_point leading_sin
 }
 
 void Node::MatchMembers(const Table& table) {
-  const replication::GroupId group = TableGroup(table.info.id);
   // The catalog's current entry: the Table published here may predate the last move.
   std::optional<TableInfo> info = catalog_->Get(table.info.name);
   if (!info.has_value() || info->id != table.info.id || info->replicas.empty()) return;
-  const std::vector<uint64_t>& want = info->replicas;
+  MoveMembership(TableGroup(table.info.id), info->replicas, "table " + table.info.name);
+}
+
+void Node::MatchMetaMembers() {
+  const std::vector<raft::NodeId> listed = NodeIds();
+  MoveMembership(kMetaGroup, std::vector<uint64_t>(listed.begin(), listed.end()), "__meta");
+}
+
+void Node::MoveMembership(replication::GroupId group, const std::vector<uint64_t>& want,
+                          const std::string& name) {
   auto wanted = [&](raft::NodeId id) { return std::find(want.begin(), want.end(), id) != want.end(); };
   std::optional<replication::GroupStatus> status;
   for (replication::GroupStatus& g : replicas_->Groups()) {
@@ -134,10 +170,10 @@ void Node::MatchMembers(const Table& table) {
   static constexpr const char* kNames[] = {"add learner", "promote", "remove", "leave joint"};
   const char* what = kNames[static_cast<int>(change->type)];
   if (s.ok()) {
-    spdlog::info("table {}: membership change proposed: {} node {}", table.info.name, what, change->node);
+    spdlog::info("{}: membership change proposed: {} node {}", name, what, change->node);
   } else if (s.code() != Code::kServiceUnavailable) {
-    spdlog::warn("table {}: membership change ({} node {}) refused: {}", table.info.name, what,
-                 change->node, s.ToString());
+    spdlog::warn("{}: membership change ({} node {}) refused: {}", name, what, change->node,
+                 s.ToString());
   }
 }
 

@@ -44,7 +44,7 @@ const std::map<std::string, HandlerFn, std::less<>>& Handlers() {
       {"DeleteItem", &DeleteItem},   {"UpdateItem", &UpdateItem},
       {"Query", &Query},             {"Scan", &Scan},
       {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
-      {"ddb.NodeStatus", &NodeStatus},
+      {"ddb.NodeStatus", &NodeStatus}, {"ddb.SetNodes", &SetNodes},
   };
   return handlers;
 }
@@ -109,8 +109,23 @@ replication::GroupId TableGroup(const std::string& table_id) {
   return XXH64(table_id.data(), table_id.size(), 0x64646267) | 0x10;
 }
 
+namespace {
+
+std::vector<raft::NodeId> IdsOf(const std::map<raft::NodeId, std::string>& nodes, raft::NodeId self) {
+  std::vector<raft::NodeId> ids;
+  for (const auto& [id, address] : nodes) ids.push_back(id);
+  if (ids.empty()) ids.push_back(self);
+  return ids;
+}
+
+}  // namespace
+
 Node::Node(std::string data_dir, int lock_fd, NodeOptions options)
-    : data_dir_(std::move(data_dir)), lock_fd_(lock_fd), options_(std::move(options)) {}
+    : data_dir_(std::move(data_dir)),
+      lock_fd_(lock_fd),
+      options_(std::move(options)),
+      initial_ids_(IdsOf(options_.addresses, options_.id)),
+      nodes_(options_.addresses) {}
 
 Result<std::unique_ptr<Node>> Node::Open(const std::string& data_dir, const NodeOptions& options) {
   DDB_ASSIGN_OR_RETURN(int fd, LockDataDir(data_dir));
@@ -135,15 +150,39 @@ Node::~Node() {
 }
 
 std::vector<raft::NodeId> Node::NodeIds() const {
-  std::vector<raft::NodeId> ids;
-  for (const auto& [id, address] : options_.addresses) ids.push_back(id);
-  if (ids.empty()) ids.push_back(options_.id);
-  return ids;
+  std::lock_guard<std::mutex> lock(nodes_mu_);
+  return IdsOf(nodes_, options_.id);
 }
 
 std::vector<raft::NodeId> Node::Members(const TableInfo& info) const {
   if (!info.replicas.empty()) return std::vector<raft::NodeId>(info.replicas.begin(), info.replicas.end());
-  return PlaceReplicas(info.id, NodeIds(), options_.replication);
+  return PlaceReplicas(info.id, initial_ids_, options_.replication);
+}
+
+Status Node::SetNodes(std::map<raft::NodeId, std::string> nodes,
+                      const std::map<raft::NodeId, std::string>& leaving,
+                      std::map<raft::NodeId, std::string>* previous) {
+  if (nodes.empty()) return Status::Validation("the node list is empty");
+  if (nodes.size() < static_cast<size_t>(options_.replication)) {
+    return Status::Validation("the node list has " + std::to_string(nodes.size()) +
+                              " nodes, fewer than the replication factor " +
+                              std::to_string(options_.replication));
+  }
+  for (const auto& [id, address] : leaving) {
+    if (nodes.count(id) != 0) return Status::Validation("node " + std::to_string(id) + " is both listed and leaving");
+  }
+  std::lock_guard<std::mutex> lock(nodes_mu_);
+  *previous = nodes_;
+  std::map<raft::NodeId, std::string> reachable = nodes;
+  reachable.insert(leaving.begin(), leaving.end());
+  replicas_->SetPeers(reachable);
+  forwarder_->SetAddresses(reachable);
+  if (nodes_ == nodes) return Status::OK();
+  nodes_ = nodes;
+  std::string list;
+  for (const auto& [id, address] : nodes) list += (list.empty() ? "" : ", ") + std::to_string(id) + " at " + address;
+  spdlog::info("node list applied: {}", list);
+  return Status::OK();
 }
 
 std::vector<raft::NodeId> Node::PlaceNewTable(const std::string& table_id) const {
@@ -170,8 +209,12 @@ Status Node::Load() {
     }
     reconcile_cv_.notify_all();
   });
-  DDB_RETURN_IF_ERROR(replicas_->AddGroup(kMetaGroup, all, std::move(meta)));
-  if (all.size() == 1) {
+  // A joining node's replica, when new, waits for the __meta leader to add it.
+  DDB_RETURN_IF_ERROR(replicas_->AddGroup(
+      kMetaGroup, options_.join ? std::vector<raft::NodeId>{} : all, std::move(meta)));
+  if (options_.join) {
+    // Nothing of the catalog is known yet: no garbage to find either.
+  } else if (all.size() == 1) {
     replicas_->Campaign(kMetaGroup);
     DDB_RETURN_IF_ERROR(AwaitCaughtUp(kMetaGroup).WithContext("the catalog group"));
   } else if (all.front() == options_.id) {
@@ -182,7 +225,7 @@ Status Node::Load() {
   // were still in use when the node stopped, or one interrupted before it removed them. Only
   // where the catalog is known to be current (a single node, caught up above): a replica of a
   // multi-node catalog may be behind, and a table it does not know yet is not garbage.
-  if (all.size() > 1) {
+  if (all.size() > 1 || options_.join) {
     reconciler_ = std::thread([this] { ReconcileLoop(); });
     repairer_ = std::thread([this] { RepairLoop(); });
     return Status::OK();
@@ -219,32 +262,51 @@ void Node::ReconcileLoop() {
 Status Node::Reconcile() {
   std::lock_guard<std::mutex> reconciling(reconcile_mu_);
   std::map<std::string, TableInfo> wanted;  // by name: the tables with a replica here
-  std::map<std::string, bool> listed;  // id -> placed: every table the catalog lists
+  std::map<std::string, TableInfo> listed;  // by id: every table the catalog lists
   for (TableInfo& info : catalog_->List()) {
-    listed[info.id] = !info.replicas.empty();
     std::vector<raft::NodeId> members = Members(info);
     if (std::find(members.begin(), members.end(), options_.id) != members.end()) {
-      wanted.emplace(info.name, std::move(info));
+      wanted.emplace(info.name, info);
     }
+    listed.emplace(info.id, std::move(info));
   }
+  std::map<replication::GroupId, replication::GroupStatus> groups;
+  for (replication::GroupStatus& g : replicas_->Groups()) groups.emplace(g.group, std::move(g));
   std::vector<std::pair<std::string, std::string>> doomed;  // name, id
+  bool handing_over = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [name, table] : tables_) {
       auto it = wanted.find(name);
       if (it != wanted.end() && it->second.id == table->info.id) continue;
       auto placed = listed.find(table->info.id);
-      if (placed != listed.end() && !placed->second) {
+      if (placed != listed.end() && placed->second.replicas.empty()) {
         // Still a table, placed elsewhere now (a table from before placement was recorded,
         // after the cluster file changed): its data stays until membership changes move it.
         spdlog::warn("node {}: table {} is no longer placed here; keeping its replica",
                      options_.id, name);
         continue;
       }
-      // Deleted, or its replica here moved to another node (ReplaceDeadReplicas).
+      if (placed != listed.end()) {
+        // Moved to another node (ReplaceDeadReplicas). A replica that still leads its group
+        // stays to hand over; so does one its leader still talks to (still a member) while the
+        // group lacks a wanted voter: the group never runs short of voters while a live node
+        // leaves it. A node coming back after it was replaced hears from no leader: it drops.
+        auto g = groups.find(TableGroup(table->info.id));
+        const std::vector<uint64_t>& want = placed->second.replicas;
+        if (g != groups.end() &&
+            (g->second.role == raft::Role::kLeader ||
+             (g->second.leader_heard &&
+              !std::all_of(want.begin(), want.end(), [&](uint64_t id) { return g->second.conf.IsVoter(id); })))) {
+          handing_over = true;
+          continue;
+        }
+      }
+      // Deleted, or moved and handed over.
       doomed.emplace_back(name, table->info.id);
     }
   }
+  handing_over_ = handing_over;
   for (const auto& [name, id] : doomed) DropTable(name, id);
   Status result;
   for (const auto& [name, info] : wanted) {

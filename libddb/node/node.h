@@ -93,6 +93,9 @@ struct NodeOptions {
   std::chrono::milliseconds dead_after = std::chrono::minutes(10);
   // How often this node checks for dead nodes and matches the groups it leads to the catalog.
   std::chrono::milliseconds repair_interval = std::chrono::milliseconds(500);
+  // A node added to a running cluster (ddb-cluster apply): its __meta replica, when new,
+  // starts empty and waits for the __meta leader to add it, instead of founding the group.
+  bool join = false;
 };
 
 // The replicated system group holding the catalog (group ids below 16 are system groups).
@@ -169,6 +172,14 @@ class Node {
   // superseded).
   Status Replicate(const Table& table, const storage::WriteCommand& command, WriteScope* scope);
   replication::ReplicaManager& replicas() { return *replicas_; }
+  // Adopts a new node list (ddb-cluster apply): requests and Raft messages go to these
+  // addresses from now on, the __meta leader moves __meta and every table off the nodes no
+  // longer listed and adds the new ones to __meta. `leaving` are nodes taken off the list
+  // that still hand their groups over: reachable, never chosen. Sets *previous to the list
+  // it replaces.
+  Status SetNodes(std::map<raft::NodeId, std::string> nodes,
+                  const std::map<raft::NodeId, std::string>& leaving,
+                  std::map<raft::NodeId, std::string>* previous);
 
  private:
   // Runs `handler` here and turns its result into the response.
@@ -192,9 +203,15 @@ class Node {
   // (rendezvous order), marked joining.
   void ReplaceDeadReplicas(std::chrono::steady_clock::time_point leading_since);
   // On the leader of the table's group: one membership change toward the catalog's replicas
-  // (add a missing node as a learner, promote a learner that caught up, then remove a member
-  // the catalog no longer lists).
+  // (see MoveMembership).
   void MatchMembers(const Table& table);
+  // On the __meta leader: one membership change toward every listed node being a voter.
+  void MatchMetaMembers();
+  // On the leader of `group` (named `name` in logs): one membership change toward `want`:
+  // add a missing node as a learner, promote a learner that caught up, then remove a member
+  // not wanted (voters only once every wanted node votes).
+  void MoveMembership(replication::GroupId group, const std::vector<uint64_t>& want,
+                      const std::string& name);
   // Starts the replica of the table's group on this node.
   Status StartReplica(const Table& table, const std::vector<raft::NodeId>& members);
   // Forgets the table with this name and id; its files are removed once no request uses it.
@@ -226,15 +243,23 @@ class Node {
   const std::string data_dir_;
   const int lock_fd_;
   const NodeOptions options_;
+  // The node list this node started with: the computed placement of tables from before
+  // placements were recorded (those never move).
+  const std::vector<raft::NodeId> initial_ids_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<replication::ReplicaManager> replicas_;
   std::unique_ptr<Forwarder> forwarder_;
+
+  mutable std::mutex nodes_mu_;
+  std::map<raft::NodeId, std::string> nodes_;  // GUARDED_BY(nodes_mu_): the cluster's nodes now
 
   std::mutex ddl_mu_;
   std::mutex reconcile_mu_;  // one Reconcile() at a time
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
   bool reconcile_wanted_ = false;                         // GUARDED_BY(mu_)
+  // A replica moved away still hands over here: Reconcile runs again every repair_interval.
+  std::atomic<bool> handing_over_{false};
   bool stopping_ = false;                                 // GUARDED_BY(mu_)
   std::condition_variable reconcile_cv_;                  // signals the two above
   std::thread reconciler_;

@@ -32,6 +32,7 @@ class PeerTransport {
   bool Send(raft::NodeId to, const std::string& frame);
   // Discards replies that arrived.
   void Drain();
+  // Adds a peer or moves it to a new address (its queued batches are dropped).
   void SetAddress(raft::NodeId id, const std::string& address);
 
  private:

@@ -259,6 +259,19 @@ std::vector<GroupStatus> ReplicaManager::Groups() {
   return out;
 }
 
+void ReplicaManager::SetPeers(const std::map<raft::NodeId, std::string>& addresses) {
+  std::map<raft::NodeId, std::string> peers = addresses;
+  peers.erase(options_.self);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [id, address] : peers) last_heard_.emplace(id, now);
+  }
+  Post([this, peers] {
+    for (const auto& [id, address] : peers) transport_->SetAddress(id, address);
+  });
+}
+
 std::map<raft::NodeId, std::chrono::steady_clock::time_point> ReplicaManager::LastHeard() {
   std::lock_guard<std::mutex> lock(mu_);
   return last_heard_;

@@ -105,6 +105,12 @@ class ReplicaManager {
   void Campaign(GroupId group);
   Status ProposeConfChange(GroupId group, const raft::ConfChange& change);
 
+  // Adds or moves other nodes (a cluster file applied at run time), from the loop's next
+  // iteration; a node new here counts as heard from now. A node left out keeps its address
+  // and its last-heard time: groups here may still count it as a member until they move off
+  // it, and their messages must reach it.
+  void SetPeers(const std::map<raft::NodeId, std::string>& addresses);
+
   // A Raft batch from a peer (the body of a "Raft" request).
   void Receive(std::string frame);
 
