@@ -22,7 +22,9 @@ struct RaftSnapshot {
   index @0 :UInt64;
   term @1 :UInt64;
   conf @2 :RaftConf;
-  data @3 :Data;        # the partition's state at index
+  data @3 :Data;        # the partition's state at index, or one chunk of it:
+  offset @4 :UInt64;    # where this chunk starts in the whole
+  total @5 :UInt64;     # the whole's size; 0: data is the whole state, not a chunk
 }
 
 struct RaftMessage {

@@ -67,6 +67,8 @@ std::string EncodeRaftBatch(const std::vector<GroupMessage>& messages) {
       SetIds(conf.initLearners(static_cast<unsigned>(m.snapshot.meta.conf.learners.size())),
              m.snapshot.meta.conf.learners);
       if (m.snapshot.data) s.setData(StringAsData(*m.snapshot.data));
+      s.setOffset(messages[i].chunk_offset);
+      s.setTotal(messages[i].chunk_total);
     }
   }
   return proto::FrameMessage(builder);
@@ -126,6 +128,12 @@ Result<std::vector<GroupMessage>> DecodeRaftBatch(std::string_view frame) {
         m.snapshot.meta.conf.voters_outgoing = GetIds(s.getConf().getVotersOutgoing());
         m.snapshot.meta.conf.learners = GetIds(s.getConf().getLearners());
         m.snapshot.data = std::make_shared<const std::string>(DataToString(s.getData()));
+        gm.chunk_offset = s.getOffset();
+        gm.chunk_total = s.getTotal();
+        if (gm.chunk_total != 0 && (gm.chunk_offset > gm.chunk_total ||
+                                    m.snapshot.data->size() > gm.chunk_total - gm.chunk_offset)) {
+          return Status::Serialization("snapshot chunk past its end");
+        }
       }
       out.push_back(std::move(gm));
     }

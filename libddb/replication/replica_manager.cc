@@ -245,11 +245,63 @@ void ReplicaManager::Receive(std::string frame) {
     for (const GroupMessage& gm : *batch) last_heard_[gm.message.from] = now;
   }
   Post([this, batch = std::move(*batch)]() mutable {
-    for (GroupMessage& gm : batch) {
-      auto it = groups_.find(gm.group);
-      if (it != groups_.end()) it->second.raft->Step(std::move(gm.message));
-    }
+    for (GroupMessage& gm : batch) StepReceived(std::move(gm));
   });
+}
+
+void ReplicaManager::SendSnapshot(GroupId id, raft::Message m) {
+  const std::shared_ptr<const std::string> data = std::move(m.snapshot.data);
+  const raft::NodeId to = m.to;
+  const size_t chunks = (data->size() + options_.snapshot_chunk_bytes - 1) / options_.snapshot_chunk_bytes;
+  spdlog::info("group {}: sending node {} a snapshot at index {} of {} bytes in {} chunks", id, to,
+               m.snapshot.meta.index, data->size(), chunks);
+  for (size_t offset = 0; offset < data->size(); offset += options_.snapshot_chunk_bytes) {
+    GroupMessage chunk{id, m, offset, data->size()};
+    chunk.message.snapshot.data = std::make_shared<const std::string>(
+        data->substr(offset, options_.snapshot_chunk_bytes));
+    // A chunk dropped on a full queue leaves a gap: the follower discards what it gathered
+    // and the leader sends the snapshot again when it next probes.
+    if (!transport_->Send(to, EncodeRaftBatch({chunk}))) return;
+  }
+}
+
+void ReplicaManager::StepReceived(GroupMessage gm) {
+  auto it = groups_.find(gm.group);
+  if (it == groups_.end()) return;
+  if (gm.chunk_total != 0) {
+    const auto key = std::make_pair(gm.group, gm.message.from);
+    auto partial = partial_snapshots_.find(key);
+    if (partial != partial_snapshots_.end()) {
+      const GroupMessage& have = partial->second.message;
+      if (have.message.term != gm.message.term ||
+          have.message.snapshot.meta.index != gm.message.snapshot.meta.index ||
+          have.chunk_total != gm.chunk_total) {
+        partial_snapshots_.erase(partial);  // another snapshot: the older one is abandoned
+        partial = partial_snapshots_.end();
+      }
+    }
+    if (partial == partial_snapshots_.end()) {
+      partial = partial_snapshots_.emplace(key, PartialSnapshot{gm, {}, 0}).first;
+    }
+    PartialSnapshot& p = partial->second;
+    if (p.chunks.emplace(gm.chunk_offset, gm.message.snapshot.data).second) {
+      p.bytes += gm.message.snapshot.data->size();
+    }
+    if (p.bytes < gm.chunk_total) return;
+    std::string data;
+    data.reserve(gm.chunk_total);
+    for (const auto& [offset, chunk] : p.chunks) {
+      if (offset != data.size()) {  // overlapping chunks: not from one sender's split
+        partial_snapshots_.erase(partial);
+        return;
+      }
+      data += *chunk;
+    }
+    gm = std::move(p.message);
+    gm.message.snapshot.data = std::make_shared<const std::string>(std::move(data));
+    partial_snapshots_.erase(partial);
+  }
+  it->second.raft->Step(std::move(gm.message));
 }
 
 std::vector<GroupStatus> ReplicaManager::Groups() {
@@ -424,6 +476,10 @@ void ReplicaManager::ProcessReadys() {
         }
         m.snapshot.meta = g.raft->snapshot().meta;
         m.snapshot.data = std::make_shared<const std::string>(std::move(*data));
+        if (m.snapshot.data->size() > options_.snapshot_chunk_bytes) {
+          SendSnapshot(id, std::move(m));
+          continue;
+        }
       }
       outgoing[m.to].push_back(GroupMessage{id, std::move(m)});
     }

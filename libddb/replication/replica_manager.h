@@ -34,6 +34,7 @@
 
 #include "libddb/core/result.h"
 #include "libddb/raft/raft.h"
+#include "libddb/replication/raft_codec.h"
 #include "libddb/replication/raft_log_store.h"
 #include "libddb/replication/state_machine.h"
 
@@ -50,6 +51,9 @@ struct ManagerOptions {
   raft::Index compact_after = 10000;                // log entries kept before compacting
   uint64_t seed = 1;
   bool sync = true;                                 // tests only: false skips fsync
+  // A snapshot bigger than this goes to a follower in chunks of this size, one frame each
+  // (a frame holds at most proto::kMaxFrameBytes).
+  size_t snapshot_chunk_bytes = 8 << 20;
 };
 
 struct GroupStatus {
@@ -149,6 +153,10 @@ class ReplicaManager {
   // proposals and compacts the log. REQUIRES: the Ready's entries and hard state are written.
   void Apply(GroupId id, Group& g, const raft::Ready& rd);
   void MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next);
+  // Sends a snapshot message, in chunks when it is big.
+  void SendSnapshot(GroupId id, raft::Message m);
+  // Steps a received message, reassembling a chunked snapshot first (loop thread).
+  void StepReceived(GroupMessage gm);
   void PublishStatus();
   Status NotLeader(GroupId id, const Group& g) const;
 
@@ -166,6 +174,14 @@ class ReplicaManager {
   std::map<GroupId, Group> groups_;
   std::unique_ptr<PeerTransport> transport_;
   RaftLogStore::Batch pending_compactions_;
+  // Snapshot chunks received so far, by (group, sender): the message of one chunk (for the
+  // snapshot's metadata) and every chunk by offset (they may arrive out of order).
+  struct PartialSnapshot {
+    GroupMessage message;
+    std::map<uint64_t, std::shared_ptr<const std::string>> chunks;
+    uint64_t bytes = 0;
+  };
+  std::map<std::pair<GroupId, raft::NodeId>, PartialSnapshot> partial_snapshots_;
   std::thread loop_;
 };
 

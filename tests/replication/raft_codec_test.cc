@@ -38,6 +38,7 @@ std::vector<GroupMessage> Sample() {
   snap.snapshot.meta = {100, 6, {{1, 2, 3}, {1, 2}, {5}}};
   snap.snapshot.data = std::make_shared<const std::string>("state");
   batch.push_back({9, snap});
+  batch.push_back({9, snap, 5, 12});  // a chunk: bytes 5 to 9 of 12
   return batch;
 }
 
@@ -50,6 +51,8 @@ TEST(RaftCodecTest, RoundTrip) {
     const raft::Message& a = in[i].message;
     const raft::Message& b = (*out)[i].message;
     EXPECT_EQ(in[i].group, (*out)[i].group);
+    EXPECT_EQ(in[i].chunk_offset, (*out)[i].chunk_offset);
+    EXPECT_EQ(in[i].chunk_total, (*out)[i].chunk_total);
     EXPECT_EQ(raft::DescribeMessage(a), raft::DescribeMessage(b));
     EXPECT_EQ(a.entries, b.entries);
     EXPECT_EQ(a.lease_tick, b.lease_tick);
@@ -60,6 +63,18 @@ TEST(RaftCodecTest, RoundTrip) {
       EXPECT_EQ(*b.snapshot.data, "state");
     }
   }
+}
+
+// A chunk that claims to reach past its snapshot's end is refused.
+TEST(RaftCodecTest, ChunkPastItsEndIsRefused) {
+  raft::Message snap;
+  snap.type = raft::MessageType::kSnap;
+  snap.snapshot.data = std::make_shared<const std::string>("state");
+  EXPECT_TRUE(DecodeRaftBatch(EncodeRaftBatch({{9, snap, 7, 12}})).ok());
+  auto out = DecodeRaftBatch(EncodeRaftBatch({{9, snap, 8, 12}}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), Code::kSerialization);
+  EXPECT_FALSE(DecodeRaftBatch(EncodeRaftBatch({{9, snap, 13, 12}})).ok());
 }
 
 // Every single-bit flip is caught by the frame checksum.
