@@ -328,7 +328,12 @@ int Apply(const ddb::cluster::ClusterConfig& c, bool wait, int timeout_seconds) 
     rapidjson::Document doc;
     doc.Parse(r->data(), r->size());
     if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("previous")) return;
+    if (!doc["previous"].IsArray()) return;
     for (const rapidjson::Value& p : doc["previous"].GetArray()) {
+      if (!p.IsObject() || !p.HasMember("id") || !p["id"].IsInt() || !p.HasMember("address") ||
+          !p["address"].IsString()) {
+        continue;
+      }
       const int was = p["id"].GetInt();
       if (listed.count(was) == 0) removed[was] = p["address"].GetString();
     }
@@ -365,9 +370,20 @@ int Apply(const ddb::cluster::ClusterConfig& c, bool wait, int timeout_seconds) 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
-  // 5. The nodes that left hold nothing now: stop those started from here.
+  // 5. The nodes that left hold nothing now: stop those started from here (also ones an
+  // earlier apply that gave up waiting left running: their pid files name them).
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(c.path).parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    int id = 0;
+    if (std::sscanf(name.c_str(), "node%d.pid", &id) == 1 && name == NodeName(id) + ".pid" &&
+        listed.count(id) == 0 && removed.count(id) == 0 && RunningPid(c, NodeName(id)) != 0) {
+      removed[id] = "";
+    }
+  }
   for (const auto& [id, address] : removed) {
-    std::cout << "{\"node\":" << id << ",\"address\":" << Quote(address) << ",\"state\":\"removed\",\"process\":\""
+    std::cout << "{\"node\":" << id << (address.empty() ? "" : ",\"address\":" + Quote(address))
+              << ",\"state\":\"removed\",\"process\":\""
               << StopDaemon(c, NodeName(id)) << "\"}" << std::endl;
   }
   // 6. A running gateway restarts to send requests to the new list.

@@ -54,7 +54,8 @@ member as a learner, promotes it once it has caught up (through a snapshot) and 
 removes the dropped node (a dropped leader removes itself and steps down, and the others
 elect a leader). \\fBapply\\fR waits until no group counts a dropped node and the catalog
 counts every listed node (progress on standard error on a terminal), stops the dropped nodes
-it started (their pid files are next to the cluster file) and restarts a running gateway so
+it started (their pid files are next to the cluster file; those an earlier apply that gave up
+waiting left running too) and restarts a running gateway so
 that it uses the new list. A list with fewer nodes than the replication factor is refused
 before any node is told. Existing tables do not move onto new nodes (no rebalancing yet); new
 tables are placed on them.
@@ -85,7 +86,7 @@ Then one line for the gateway: \\fBup\\fR {"gateway":"http://HOST:PORT","pid":N,
 \\fBinit\\fR prints {"cluster_file":FILE,"nodes":N,"gateway":"HOST:PORT"}.
 \\fBapply\\fR prints {"node":N,"address":...,"pid":N,"state":"started"|"running"|"failed"} per
 listed node, {"node":N,"applied":true|false[,"error":MESSAGE]} per node told (listed nodes,
-then dropped ones), {"node":N,"address":...,"state":"removed","process":"stopped"|"not running"}
+then dropped ones), {"node":N[,"address":...],"state":"removed","process":"stopped"|"not running"}
 per dropped node once the groups moved off it, and {"gateway":...,"pid":N,"state":"restarted"}.""",
     exit=[("0", "Success (for status: every node and the gateway are up)."),
           ("1", "A node or the gateway failed to start or stop, or (status) is not up, or (apply) a listed node did not take the list or the groups did not move within \\-\\-timeout."),
