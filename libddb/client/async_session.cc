@@ -13,6 +13,8 @@ using Clock = std::chrono::steady_clock;
 
 // How soon to try again when no node has a connection.
 constexpr std::chrono::milliseconds kConnectRetry(10);
+// Affinities remembered at most (tables a gateway writes to).
+constexpr size_t kMaxAffinities = 10000;
 
 Status Unavailable(std::string message) { return Status(Code::kServiceUnavailable, std::move(message)); }
 
@@ -33,6 +35,9 @@ AsyncSession::~AsyncSession() {
 Result<std::unique_ptr<AsyncSession>> AsyncSession::Connect(const std::vector<std::string>& addresses,
                                                           AsyncSessionOptions options) {
   if (addresses.empty()) return Status::Validation("no nodes to connect to");
+  if (!options.node_ids.empty() && options.node_ids.size() != addresses.size()) {
+    return Status::Validation("node ids and addresses differ in number");
+  }
   std::unique_ptr<AsyncSession> c(new AsyncSession(addresses, options));
   try {
     for (const std::string& address : addresses) {
@@ -56,13 +61,19 @@ std::vector<int> AsyncSession::fds() const {
   return out;
 }
 
-void AsyncSession::Call(std::string operation, std::string body, Done done) {
+void AsyncSession::Call(std::string operation, std::string body, Done done,
+                        const std::string& affinity) {
   Pending p;
   p.operation = std::move(operation);
   p.body = std::move(body);
   p.done = std::move(done);
   p.deadline = Clock::now() + options_.timeout;
   p.node = next_node_++ % sockets_.size();
+  if (!affinity.empty()) {
+    auto it = served_by_.find(affinity);
+    if (it != served_by_.end()) p.node = it->second;
+    p.affinity = affinity;
+  }
   Send(std::move(p));
 }
 
@@ -148,6 +159,13 @@ void AsyncSession::Drain(size_t node) {
     if (it == calls_.end() || it->second.waiting_to_send) continue;  // a late answer
     Pending p = std::move(it->second);
     calls_.erase(it);
+    if (!p.affinity.empty() && r->served_by != 0) {
+      auto at = std::find(options_.node_ids.begin(), options_.node_ids.end(), r->served_by);
+      if (at != options_.node_ids.end()) {
+        if (served_by_.size() >= kMaxAffinities) served_by_.clear();  // bounded, rebuilt as used
+        served_by_[p.affinity] = static_cast<size_t>(at - options_.node_ids.begin());
+      }
+    }
     if (r->status.ok()) {
       Finish(p, std::move(r->body));
       continue;

@@ -4,7 +4,9 @@
 // for readability in its own poll loop, and calls Process() when one is readable or when
 // NextWakeupMs() has passed; Process() runs the callbacks of the calls that finished.
 //
-// Policy, per call: a request goes to one node (round robin over the nodes for new calls); a
+// Policy, per call: a request goes to one node (round robin over the nodes for new calls, or,
+// for a call with an affinity, the node that last ran a call with the same affinity: the node
+// names itself in its answer, so a table's writes go straight to the table's leader); a
 // node with no connection (ZMQ_IMMEDIATE refuses the send) or that does not answer within the
 // attempt timeout is skipped for the next; retryable answers (throttling, InternalServerError,
 // ServiceUnavailable) are sent again after a jittered, doubling backoff; the call fails with the
@@ -31,6 +33,9 @@ namespace ddb::client {
 struct AsyncSessionOptions {
   std::chrono::milliseconds timeout{10000};         // whole call, retries included
   std::chrono::milliseconds attempt_timeout{3000};  // one node's answer
+  // The cluster ids of the nodes, in the order of the addresses (empty: calls never follow
+  // an affinity, see Call).
+  std::vector<uint64_t> node_ids;
 };
 
 class AsyncSession {
@@ -44,8 +49,10 @@ class AsyncSession {
   AsyncSession(const AsyncSession&) = delete;
   AsyncSession& operator=(const AsyncSession&) = delete;
 
-  // Starts a call; `done` runs later, from Process() (never from inside Call).
-  void Call(std::string operation, std::string body, Done done);
+  // Starts a call; `done` runs later, from Process() (never from inside Call). `affinity`
+  // (say, the table name of a write) is a hint only: the call goes where the last call with
+  // the same affinity was served, when that node is known.
+  void Call(std::string operation, std::string body, Done done, const std::string& affinity = {});
 
   // File descriptors that become readable when answers may be waiting (ZeroMQ's ZMQ_FD:
   // edge-like, so Process() must run whenever one fires).
@@ -69,6 +76,7 @@ class AsyncSession {
     std::chrono::milliseconds backoff{25};
     Status last;
     std::string error_item;
+    std::string affinity;
   };
 
   AsyncSession(std::vector<std::string> addresses, AsyncSessionOptions options);
@@ -85,6 +93,7 @@ class AsyncSession {
   std::vector<std::unique_ptr<zmq::socket_t>> sockets_;
   std::unordered_map<uint64_t, Pending> calls_;  // by the id of their current attempt
   std::vector<Pending> finished_;                // callbacks to run at the end of Process
+  std::unordered_map<std::string, size_t> served_by_;  // affinity -> node that last served it
   uint64_t next_id_;
   size_t next_node_ = 0;
   std::mt19937_64 rng_;

@@ -187,9 +187,34 @@ http::Response Gateway::Answer(Result<std::string> result, const std::string& er
 
 Status Gateway::Connect() {
   std::vector<std::string> addresses;
-  for (const cluster::NodeConfig& n : config_.nodes) addresses.push_back(n.address);
-  DDB_ASSIGN_OR_RETURN(async_, client::AsyncSession::Connect(addresses));
+  client::AsyncSessionOptions options;
+  for (const cluster::NodeConfig& n : config_.nodes) {
+    addresses.push_back(n.address);
+    options.node_ids.push_back(static_cast<uint64_t>(n.id));
+  }
+  DDB_ASSIGN_OR_RETURN(async_, client::AsyncSession::Connect(addresses, options));
   return Status::OK();
+}
+
+std::string WriteAffinity(std::string_view operation, std::string_view body) {
+  if (operation != "PutItem" && operation != "UpdateItem" && operation != "DeleteItem") return {};
+  // The first "TableName" member whose value is a string (an attribute of that name inside
+  // the item is an object, and is skipped). A hint only: a wrong one costs a forward.
+  constexpr std::string_view kKey = "\"TableName\"";
+  for (size_t at = body.find(kKey); at != std::string_view::npos; at = body.find(kKey, at + 1)) {
+    size_t i = at + kKey.size();
+    while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) ++i;
+    if (i >= body.size() || body[i] != ':') continue;
+    ++i;
+    while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) ++i;
+    if (i >= body.size() || body[i] != '"') continue;
+    const size_t end = body.find('"', i + 1);
+    if (end == std::string_view::npos || end - i - 1 > 255) return {};
+    std::string_view name = body.substr(i + 1, end - i - 1);
+    if (name.find('\\') != std::string_view::npos) return {};
+    return std::string(name);
+  }
+  return {};
 }
 
 void Gateway::Handle(http::Request& request, http::Server::Respond respond) {
@@ -198,10 +223,14 @@ void Gateway::Handle(http::Request& request, http::Server::Respond respond) {
     respond(std::move(*answered));
     return;
   }
+  // A table's writes go to the node that served its last write: its leader, unless
+  // leadership moved (then that node forwards, and names the new leader in its answer).
+  const std::string affinity = WriteAffinity(operation, body);
   async_->Call(std::move(operation), std::move(body),
                [respond = std::move(respond)](Result<std::string> result, std::string error_item) {
                  respond(Answer(std::move(result), error_item));
-               });
+               },
+               affinity);
 }
 
 http::Server::EventSource Gateway::events() {

@@ -83,4 +83,9 @@ void FinishResponse(http::Response* response);
 // `max_bytes` inflated.
 Result<std::string> Gunzip(std::string_view data, size_t max_bytes);
 
+// The table a PutItem, UpdateItem or DeleteItem request names (its body's first "TableName"
+// with a string value), for AsyncSession's affinity; empty for other operations or when not
+// found. A hint only: a wrong one costs the node a forward.
+std::string WriteAffinity(std::string_view operation, std::string_view body);
+
 }  // namespace ddb::gateway

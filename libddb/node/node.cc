@@ -667,9 +667,10 @@ proto::ResponseEnvelope Node::Respond(const proto::RequestEnvelope& request, Han
 }
 
 proto::ResponseEnvelope Node::ToResponse(const proto::RequestEnvelope& request,
-                                         Result<std::string> body, Reply* reply) {
+                                         Result<std::string> body, Reply* reply) const {
   proto::ResponseEnvelope response;
   response.id = request.id;
+  response.served_by = options_.id;
   if (body.ok()) {
     response.body = std::move(*body);
   } else {

@@ -185,9 +185,9 @@ class Node {
   // Runs `handler` here and turns its result into the response.
   proto::ResponseEnvelope Respond(const proto::RequestEnvelope& request, HandlerFn handler,
                                   const Request& parsed);
-  // A handler's result as a response (a Corruption stops the node).
-  static proto::ResponseEnvelope ToResponse(const proto::RequestEnvelope& request,
-                                            Result<std::string> body, Reply* reply);
+  // A handler's result as a response, served by this node (a Corruption stops the node).
+  proto::ResponseEnvelope ToResponse(const proto::RequestEnvelope& request,
+                                     Result<std::string> body, Reply* reply) const;
   Node(std::string data_dir, int lock_fd, NodeOptions options);
   Status Load();
   // Opens and drops table replicas to match the catalog: a table whose placement includes

@@ -59,6 +59,7 @@ std::string EncodeResponse(const ResponseEnvelope& response) {
   capnp::MallocMessageBuilder message;
   auto r = message.initRoot<schema::Response>();
   r.setId(response.id);
+  r.setServedBy(response.served_by);
   if (response.status.ok()) {
     r.setBody(AsData(response.body));
   } else {
@@ -77,6 +78,7 @@ Result<ResponseEnvelope> DecodeResponse(std::string_view frame) {
     auto r = reader.getRoot<schema::Response>();
     ResponseEnvelope out;
     out.id = r.getId();
+    out.served_by = r.getServedBy();
     if (r.isError()) {
       auto e = r.getError();
       std::string name = e.getName();

@@ -31,6 +31,8 @@ struct ResponseEnvelope {
   // With a ConditionalCheckFailedException: the item's DynamoDB JSON when the request asked
   // for ReturnValuesOnConditionCheckFailure=ALL_OLD (empty otherwise).
   std::string error_item;
+  // The node that ran the request, forwarded or not (0: unknown).
+  uint64_t served_by = 0;
 };
 
 

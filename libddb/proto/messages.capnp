@@ -23,6 +23,8 @@ struct Response {
     body @1 :Data;                # the response, DynamoDB JSON
     error @2 :Error;
   }
+  servedBy @3 :UInt64;            # the node that ran the request (0: none did, or unknown),
+                                  # so a client can send the table's next write there
 }
 
 struct Error {

@@ -45,11 +45,12 @@ AsyncSession::Done Record(Outcome* out) {
 
 // A node: answers "Echo" with its name and the body, "Busy" with a retryable error the first
 // `busy` times, "Fail" with a final error carrying an item; the node named "slow" answers
-// everything a second late.
+// everything a second late. Every answer says node `served_by` ran it (as a node that
+// forwarded a write to the leader would).
 class FakeNode {
  public:
-  explicit FakeNode(std::string name, int busy = 0)
-      : name_(std::move(name)), busy_left_(busy),
+  explicit FakeNode(std::string name, int busy = 0, uint64_t served_by = 0)
+      : name_(std::move(name)), busy_left_(busy), served_by_(served_by),
         server_([this](const proto::RequestEnvelope& r) { return Answer(r); }, 4) {
     address_ = *server_.Start("tcp://127.0.0.1:*");
   }
@@ -60,6 +61,7 @@ class FakeNode {
   proto::ResponseEnvelope Answer(const proto::RequestEnvelope& r) {
     calls_++;
     proto::ResponseEnvelope out;
+    out.served_by = served_by_;
     if (r.operation == "Busy" && busy_left_.fetch_sub(1) > 0) {
       out.status = Status(Code::kServiceUnavailable, "busy");
     } else if (r.operation == "Fail") {
@@ -76,6 +78,7 @@ class FakeNode {
 
   std::string name_;
   std::atomic<int> busy_left_;
+  const uint64_t served_by_;
   std::atomic<int> calls_{0};
   net::Server server_;
   std::string address_;
@@ -100,6 +103,33 @@ TEST(AsyncSessionTest, ManyCallsInFlightAreMatchedToTheirAnswers) {
   EXPECT_GT(a.calls(), 0) << "calls spread over the nodes";
   EXPECT_GT(b.calls(), 0) << "calls spread over the nodes";
   EXPECT_EQ((*session)->in_flight(), 0u);
+}
+
+// Calls with an affinity follow the node their answers name (a table's leader): after the
+// first, every call of affinity "t" goes to node 2; calls without one still spread.
+TEST(AsyncSessionTest, CallsWithAnAffinityGoWhereTheLastOneWasServed) {
+  FakeNode a("a", 0, /*served_by=*/2), b("b", 0, /*served_by=*/2);
+  AsyncSessionOptions options;
+  options.node_ids = {1, 2};
+  auto session = AsyncSession::Connect({a.address(), b.address()}, options);
+  ASSERT_TRUE(session.ok());
+  for (int i = 0; i < 20; ++i) {
+    Outcome o;
+    (*session)->Call("Echo", "w" + std::to_string(i), Record(&o), "t");
+    RunUntil(**session, [&] { return o.done; });
+    ASSERT_TRUE(o.status.ok()) << o.status.ToString();
+  }
+  EXPECT_LE(a.calls(), 1) << "only the first call may go elsewhere";
+  EXPECT_GE(b.calls(), 19);
+  std::vector<Outcome> spread(20);
+  for (size_t i = 0; i < spread.size(); ++i) (*session)->Call("Echo", "r", Record(&spread[i]));
+  RunUntil(**session, [&] {
+    return std::all_of(spread.begin(), spread.end(), [](const Outcome& o) { return o.done; });
+  });
+  EXPECT_GE(a.calls(), 5) << "calls without an affinity still go round robin";
+  // Ids that do not match the addresses are refused.
+  options.node_ids = {1};
+  EXPECT_FALSE(AsyncSession::Connect({a.address(), b.address()}, options).ok());
 }
 
 TEST(AsyncSessionTest, ANodeThatIsDownIsSkipped) {

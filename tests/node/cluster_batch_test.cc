@@ -4,6 +4,7 @@
 #include <map>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -82,6 +83,39 @@ TEST(ClusterBatchTest, WritesANodeCannotMakeComeBackUnprocessed) {
 
 // A table keeps the replicas it was created with: a node added to the cluster file (before any
 // membership change moves data to it) takes nothing away from the nodes that hold it.
+// Every answer names the node that ran the request: a write sent to any node was run by the
+// table's leader (forwarded there), so a client can send the next write there directly.
+TEST(ClusterRoutingTest, AnswersNameTheNodeThatServedThem) {
+  testing::NodeProcess cluster("cluster_served_by", 3);
+  cluster.StartAll();
+  auto node1 = std::move(*net::Client::Connect(cluster.address(1)));
+  ASSERT_TRUE(node1->Call("CreateTable", CreateBody("routed")).ok());
+  std::set<uint64_t> servers;
+  for (int n = 1; n <= 3; ++n) {
+    auto c = std::move(*net::Client::Connect(cluster.address(n)));
+    proto::RequestEnvelope put;
+    put.operation = "PutItem";
+    put.body = "{\"TableName\":\"routed\",\"Item\":{\"pk\":{\"S\":\"via" + std::to_string(n) + "\"}}}";
+    Result<proto::ResponseEnvelope> r = Status(Code::kServiceUnavailable, "not tried yet");
+    for (int attempt = 0; attempt < 50; ++attempt) {  // until the table's group has a leader
+      r = c->Roundtrip(put, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+      if (r.ok() && r->status.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(r->status.ok()) << r->status.ToString();
+    servers.insert(r->served_by);
+  }
+  ASSERT_EQ(servers.size(), 1u) << "writes sent to different nodes ran on different nodes";
+  const uint64_t leader = *servers.begin();
+  ASSERT_GE(leader, 1u);
+  ASSERT_LE(leader, 3u);
+  auto c = std::move(*net::Client::Connect(cluster.address(static_cast<int>(leader))));
+  Result<std::string> st = c->Call("ddb.NodeStatus", "{}");
+  ASSERT_TRUE(st.ok());
+  EXPECT_NE(st->find("\"table\":\"routed\",\"role\":\"Leader\""), std::string::npos) << *st;
+}
+
 TEST(ClusterPlacementTest, ANewNodeInTheClusterFileMovesNothing) {
   testing::NodeProcess cluster("cluster_placement", 3);
   cluster.StartAll();
