@@ -315,6 +315,7 @@ int Apply(const ddb::cluster::ClusterConfig& c, bool wait, int timeout_seconds) 
     return out + "]";
   };
   std::map<int, std::string> removed;
+  bool changed = false;  // some node had another list (or none answered with one)
   auto tell = [&](int id, const std::string& body, bool print) {
     ddb::Result<std::string> r = QuickCall(addresses.at(id), "ddb.SetNodes", body, 5000);
     // A listed node that is down reads the file when it starts again; still a failure here.
@@ -329,13 +330,19 @@ int Apply(const ddb::cluster::ClusterConfig& c, bool wait, int timeout_seconds) 
     doc.Parse(r->data(), r->size());
     if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("previous")) return;
     if (!doc["previous"].IsArray()) return;
+    std::map<int, std::string> had;
     for (const rapidjson::Value& p : doc["previous"].GetArray()) {
       if (!p.IsObject() || !p.HasMember("id") || !p["id"].IsInt() || !p.HasMember("address") ||
           !p["address"].IsString()) {
         continue;
       }
       const int was = p["id"].GetInt();
+      had[was] = p["address"].GetString();
       if (listed.count(was) == 0) removed[was] = p["address"].GetString();
+    }
+    if (listed.count(id) != 0) {
+      for (const auto& [n, address] : had) changed = changed || addresses.count(n) == 0 || addresses.at(n) != address;
+      changed = changed || had.size() != listed.size();
     }
   };
   const std::string body = "{\"Nodes\":" + node_list(addresses) + "}";
@@ -386,8 +393,9 @@ int Apply(const ddb::cluster::ClusterConfig& c, bool wait, int timeout_seconds) 
               << ",\"state\":\"removed\",\"process\":\""
               << StopDaemon(c, NodeName(id)) << "\"}" << std::endl;
   }
-  // 6. A running gateway restarts to send requests to the new list.
-  if (RunningPid(c, kGatewayName) != 0) {
+  // 6. A running gateway restarts to send requests to the new list (when it changed, or a
+  // node was started).
+  if ((changed || !removed.empty()) && RunningPid(c, kGatewayName) != 0) {
     StopDaemon(c, kGatewayName);
     pid_t pid = 0;
     std::string state = StartDaemon(c, kGatewayName, "ddb-gateway", {}, &pid);

@@ -55,8 +55,9 @@ removes the dropped node (a dropped leader removes itself and steps down, and th
 elect a leader). \\fBapply\\fR waits until no group counts a dropped node and the catalog
 counts every listed node (progress on standard error on a terminal), stops the dropped nodes
 it started (their pid files are next to the cluster file; those an earlier apply that gave up
-waiting left running too) and restarts a running gateway so
-that it uses the new list. A list with fewer nodes than the replication factor is refused
+waiting left running too) and, when the list changed, restarts a running gateway so
+that it uses the new list. Run again with nothing changed, it starts, moves and restarts
+nothing. A list with fewer nodes than the replication factor is refused
 before any node is told. Existing tables do not move onto new nodes (no rebalancing yet); new
 tables are placed on them.
 .PP

@@ -75,6 +75,10 @@ check "add: exit 0" 0 "$?"
 check "add: node 4 started" 1 "$(grep -c '"node":4,.*"state":"started"' <<<"$out")"
 check "add: every node applied" 4 "$(grep -c '"applied":true' <<<"$out")"
 check "add: __meta has node 4 everywhere" "1:1,2,3,4 2:1,2,3,4 3:1,2,3,4 4:1,2,3,4" "$(members __meta)"
+check "add: the gateway restarted" 1 "$(grep -c '"gateway":.*"state":"restarted"' <<<"$out")"
+out=$(ddb-cluster apply)
+check "again, unchanged: exit 0" 0 "$?"
+check "again, unchanged: nothing started or restarted" 0 "$(grep -c '"started"\|"restarted"\|"removed"' <<<"$out")"
 check "add: node 4 lists the tables" songs "$(ddb-list-tables --cluster <(printf '[cluster]\nreplication = 1\n'; node_block 4) | python3 -c 'import json,sys; print(json.load(sys.stdin)["TableName"])')"
 
 # Remove the node leading the table (it hands the group over, then steps down).
