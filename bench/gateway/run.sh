@@ -96,7 +96,10 @@ fi
 port_free() {
   $py - "$1" <<'EOF'
 import socket, sys
+# SO_REUSEADDR, as the servers bind: a port whose only sockets are in TIME_WAIT (the previous
+# run's connections) is free for them; one with a listener is not.
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
