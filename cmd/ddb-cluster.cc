@@ -222,25 +222,19 @@ int Status(const ddb::cluster::ClusterConfig& c) {
     std::string state = "down";
     std::string tables = "null";
     std::string groups = "[]";
-    auto client = ddb::net::Client::Connect(n.address);
-    ddb::net::CallOptions quick;
-    quick.timeout = std::chrono::milliseconds(1000);
-    quick.max_attempts = 1;
-    if (client.ok()) {
-      ddb::Result<std::string> r = (*client)->Call("ListTables", "{}", quick);
-      if (r.ok()) {
-        state = "up";
-        size_t n_tables = 0;
-        for (size_t at = r->find("\"TableNames\":[") + 14; at < r->size() && (*r)[at] != ']'; ++at) {
-          if ((*r)[at] == '"') ++n_tables;
-        }
-        tables = std::to_string(n_tables / 2);
-        ddb::Result<std::string> st = (*client)->Call("ddb.NodeStatus", "{}", quick);
-        size_t at = st.ok() ? st->find("\"groups\":") : std::string::npos;
-        if (at != std::string::npos) groups = st->substr(at + 9, st->size() - at - 10);
-      } else if (pid != 0) {
-        state = "unresponsive";
+    ddb::Result<std::string> r = QuickCall(n.address, "ListTables", "{}", 1000);
+    if (r.ok()) {
+      state = "up";
+      size_t n_tables = 0;
+      for (size_t at = r->find("\"TableNames\":[") + 14; at < r->size() && (*r)[at] != ']'; ++at) {
+        if ((*r)[at] == '"') ++n_tables;
       }
+      tables = std::to_string(n_tables / 2);
+      ddb::Result<std::string> st = QuickCall(n.address, "ddb.NodeStatus", "{}", 1000);
+      size_t at = st.ok() ? st->find("\"groups\":") : std::string::npos;
+      if (at != std::string::npos) groups = st->substr(at + 9, st->size() - at - 10);
+    } else if (pid != 0) {
+      state = "unresponsive";
     }
     if (state != "up") rc = ddb::cmd::kExitError;
     std::cout << "{\"node\":" << n.id << ",\"address\":" << Quote(n.address) << ",\"pid\":" << pid

@@ -201,12 +201,14 @@ std::string WriteAffinity(std::string_view operation, std::string_view body) {
   // The first "TableName" member whose value is a string (an attribute of that name inside
   // the item is an object, and is skipped). A hint only: a wrong one costs a forward.
   constexpr std::string_view kKey = "\"TableName\"";
+  auto skip_space = [&](size_t i) {
+    while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) ++i;
+    return i;
+  };
   for (size_t at = body.find(kKey); at != std::string_view::npos; at = body.find(kKey, at + 1)) {
-    size_t i = at + kKey.size();
-    while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) ++i;
+    size_t i = skip_space(at + kKey.size());
     if (i >= body.size() || body[i] != ':') continue;
-    ++i;
-    while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) ++i;
+    i = skip_space(i + 1);
     if (i >= body.size() || body[i] != '"') continue;
     const size_t end = body.find('"', i + 1);
     if (end == std::string_view::npos || end - i - 1 > 255) return {};

@@ -128,6 +128,10 @@ void Node::MatchMetaMembers() {
   MoveMembership(kMetaGroup, std::vector<uint64_t>(listed.begin(), listed.end()), "__meta");
 }
 
+bool Node::AllVote(const raft::ConfState& conf, const std::vector<uint64_t>& want) {
+  return std::all_of(want.begin(), want.end(), [&](uint64_t id) { return conf.IsVoter(id); });
+}
+
 void Node::MoveMembership(replication::GroupId group, const std::vector<uint64_t>& want,
                           const std::string& name) {
   auto wanted = [&](raft::NodeId id) { return std::find(want.begin(), want.end(), id) != want.end(); };
@@ -155,7 +159,7 @@ void Node::MoveMembership(replication::GroupId group, const std::vector<uint64_t
     }
   }
   if (!change.has_value()) {
-    bool all_vote = std::all_of(want.begin(), want.end(), [&](uint64_t id) { return conf.IsVoter(id); });
+    const bool all_vote = AllVote(conf, want);
     for (raft::NodeId id : conf.Members()) {
       // Learners nobody wants go at once; voters only once every wanted node votes, so the
       // group never runs with fewer voters than it is meant to have.

@@ -296,8 +296,7 @@ Status Node::Reconcile() {
         const std::vector<uint64_t>& want = placed->second.replicas;
         if (g != groups.end() &&
             (g->second.role == raft::Role::kLeader ||
-             (g->second.leader_heard &&
-              !std::all_of(want.begin(), want.end(), [&](uint64_t id) { return g->second.conf.IsVoter(id); })))) {
+             (g->second.leader_heard && !AllVote(g->second.conf, want)))) {
           handing_over = true;
           continue;
         }

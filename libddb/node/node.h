@@ -212,6 +212,8 @@ class Node {
   // not wanted (voters only once every wanted node votes).
   void MoveMembership(replication::GroupId group, const std::vector<uint64_t>& want,
                       const std::string& name);
+  // Whether every node of `want` is a voter of `conf`.
+  static bool AllVote(const raft::ConfState& conf, const std::vector<uint64_t>& want);
   // Starts the replica of the table's group on this node.
   Status StartReplica(const Table& table, const std::vector<raft::NodeId>& members);
   // Forgets the table with this name and id; its files are removed once no request uses it.

@@ -5,8 +5,9 @@
 // Why: after an append, fdatasync must also commit the file system's journal (the new size
 // and the new blocks), which costs the device a second flush; after an overwrite of blocks
 // that are already allocated and written it flushes only the data. On the CI machine a
-// synced LevelDB write of five 1 KB entries takes 654 us appending and 234 us here (see
-// docs/benchmarks.md, "Preallocated Raft log"). etcd's WAL and LogCabin's segments do the same.
+// synced LevelDB write of five 1.1 KB entries has a p50 of about 370 us appending and 210 us
+// here (bench/storage_bench.cc; docs/benchmarks.md, "Preallocated Raft log"). etcd's WAL and
+// LogCabin's segments do the same.
 //
 // The zeros are written in chunks (kChunkBytes) by the writing thread, a chunk before the
 // writer needs it; the synced write that first covers a chunk pays for its allocation once.

@@ -70,8 +70,11 @@ check "too few nodes: nothing moved" "1:1,2,3 2:1,2,3 3:1,2,3" "$(members __meta
 
 # Add node 4: it starts as a joining node and becomes a __meta voter.
 nodes_file 1 2 3 4
+start=$(date +%s%3N)
 out=$(ddb-cluster apply)
-check "add: exit 0" 0 "$?"
+rc=$?
+echo "apply adding node 4 took $(( $(date +%s%3N) - start )) ms"
+check "add: exit 0" 0 "$rc"
 check "add: node 4 started" 1 "$(grep -c '"node":4,.*"state":"started"' <<<"$out")"
 check "add: every node applied" 4 "$(grep -c '"applied":true' <<<"$out")"
 check "add: __meta has node 4 everywhere" "1:1,2,3,4 2:1,2,3,4 3:1,2,3,4 4:1,2,3,4" "$(members __meta)"

@@ -120,6 +120,29 @@ class ReplicaManagerTest : public ::testing::Test {
     });
   }
 
+  // With the log compacted every 10 entries: stops a follower, proposes `entries` and then
+  // `small_writes` writes "kI=I" through the leader, restarts the follower and checks that it
+  // reaches `want` (plus the small writes) through a snapshot.
+  void LagThenCatchUpBySnapshot(const std::vector<std::string>& entries,
+                                std::map<std::string, std::string> want, int small_writes) {
+    for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
+    raft::NodeId leader = WaitForLeaseHolder(5s);
+    ASSERT_NE(leader, raft::kNoNode);
+    raft::NodeId lagging = leader % 3 + 1;
+    Stop(lagging);
+    for (const std::string& e : entries) ASSERT_TRUE(ProposeSync(leader, e).ok());
+    for (int i = 0; i < small_writes; ++i) {
+      std::string k = "k" + std::to_string(i), v = std::to_string(i);
+      ASSERT_TRUE(ProposeSync(leader, k + "=" + v).ok());
+      want[k] = v;
+    }
+    int restores_before = sms_[lagging]->restores();
+    StartServer(lagging);
+    StartManager(lagging, 10);
+    ASSERT_TRUE(WaitConverged(want));
+    EXPECT_GT(sms_[lagging]->restores(), restores_before) << "caught up without a snapshot";
+  }
+
   LoopbackCluster cluster_;
   std::map<raft::NodeId, std::shared_ptr<KvMachine>> sms_;
 };
@@ -204,47 +227,16 @@ TEST_F(ReplicaManagerTest, ProposalsOfADeposedLeaderAreAnswered) {
 }
 
 TEST_F(ReplicaManagerTest, LaggingReplicaCatchesUpFromSnapshot) {
-  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
-  raft::NodeId leader = WaitForLeaseHolder(5s);
-  ASSERT_NE(leader, raft::kNoNode);
-  raft::NodeId lagging = leader % 3 + 1;
-  Stop(lagging);
-  std::map<std::string, std::string> want;
-  for (int i = 0; i < 60; ++i) {
-    std::string k = "k" + std::to_string(i), v = std::to_string(i);
-    ASSERT_TRUE(ProposeSync(leader, k + "=" + v).ok());
-    want[k] = v;
-  }
-  int restores_before = sms_[lagging]->restores();
-  StartServer(lagging);
-  StartManager(lagging, 10);
-  ASSERT_TRUE(WaitConverged(want));
-  EXPECT_GT(sms_[lagging]->restores(), restores_before) << "caught up without a snapshot";
+  LagThenCatchUpBySnapshot({}, {}, 60);
 }
 
 // A state bigger than a frame may hold (proto::kMaxFrameBytes, 64 MB) still reaches a lagging
 // replica: the snapshot travels in chunks (ManagerOptions::snapshot_chunk_bytes) and is
 // reassembled before the core sees it.
 TEST_F(ReplicaManagerTest, SnapshotBiggerThanAFrameArrivesInChunks) {
-  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
-  raft::NodeId leader = WaitForLeaseHolder(5s);
-  ASSERT_NE(leader, raft::kNoNode);
-  raft::NodeId lagging = leader % 3 + 1;
-  Stop(lagging);
   constexpr size_t kBlobBytes = 70u << 20;
-  std::map<std::string, std::string> want;
-  ASSERT_TRUE(ProposeSync(leader, "blob:a=" + std::to_string(kBlobBytes)).ok());
-  want["blob:a"] = KvMachine::Blob(kBlobBytes);
-  for (int i = 0; i < 30; ++i) {
-    std::string k = "k" + std::to_string(i), v = std::to_string(i);
-    ASSERT_TRUE(ProposeSync(leader, k + "=" + v).ok());
-    want[k] = v;
-  }
-  int restores_before = sms_[lagging]->restores();
-  StartServer(lagging);
-  StartManager(lagging, 10);
-  ASSERT_TRUE(WaitConverged(want));
-  EXPECT_GT(sms_[lagging]->restores(), restores_before) << "caught up without a snapshot";
+  LagThenCatchUpBySnapshot({"blob:a=" + std::to_string(kBlobBytes)},
+                           {{"blob:a", KvMachine::Blob(kBlobBytes)}}, 30);
 }
 
 }  // namespace
