@@ -25,7 +25,7 @@ class CatalogMachine : public replication::StateMachine {
   Status Apply(const raft::Entry& entry) override { return ApplyAll({entry}); }
   Status ApplyAll(const std::vector<raft::Entry>& entries) override;
   Status Sync() override { return partition_.Sync(); }
-  Result<std::string> Snapshot() override { return partition_.Snapshot(); }
+  replication::SnapshotReader Snapshot() override { return partition_.Snapshot(); }
   Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override;
 
  private:

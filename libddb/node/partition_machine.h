@@ -24,7 +24,7 @@ class PartitionMachine : public replication::StateMachine {
   // One LevelDB write for all the entries.
   Status ApplyAll(const std::vector<raft::Entry>& entries) override;
   Status Sync() override { return store_->Sync(); }
-  Result<std::string> Snapshot() override { return store_->Snapshot(); }
+  replication::SnapshotReader Snapshot() override { return store_->SnapshotReader(); }
   Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override;
 
  private:

@@ -562,6 +562,12 @@ void Raft::StepLeader(const Message& m) {
         SendAppend(m.from, true);
       }
       break;
+    case MessageType::kSnapProgress:
+      // The snapshot is not lost while its chunks still arrive: restart its timeout.
+      if (pr.state == Progress::State::kSnapshot && m.index == pr.pending_snapshot) {
+        pr.snapshot_ticks = 0;
+      }
+      break;
     default:
       break;
   }

@@ -70,13 +70,15 @@ std::string_view MessageTypeName(MessageType t) {
     case MessageType::kHeartbeatResp: return "MsgHeartbeatResp";
     case MessageType::kSnap: return "MsgSnap";
     case MessageType::kTimeoutNow: return "MsgTimeoutNow";
+    case MessageType::kSnapProgress: return "MsgSnapProgress";
   }
   return "Msg?";
 }
 
 bool IsResponse(MessageType t) {
   return t == MessageType::kPreVoteResp || t == MessageType::kVoteResp ||
-         t == MessageType::kAppResp || t == MessageType::kHeartbeatResp;
+         t == MessageType::kAppResp || t == MessageType::kHeartbeatResp ||
+         t == MessageType::kSnapProgress;
 }
 
 size_t Message::ByteSize() const {
@@ -130,6 +132,9 @@ std::string DescribeMessage(const Message& m) {
       break;
     case MessageType::kHeartbeat:
       s += " Commit:" + std::to_string(m.commit);
+      break;
+    case MessageType::kSnapProgress:
+      s += " Index:" + std::to_string(m.index);
       break;
     case MessageType::kVote:
     case MessageType::kPreVote:

@@ -108,6 +108,10 @@ enum class MessageType : uint8_t {
   kHeartbeatResp,
   kSnap,           // InstallSnapshot
   kTimeoutNow,     // leadership transfer: "campaign now"
+  // Follower to leader: chunks of the snapshot at `index` are still arriving. Sent by the
+  // application's transport (a snapshot too big for one frame travels in chunks), not by the
+  // core; the leader keeps waiting for that snapshot instead of giving it up as lost.
+  kSnapProgress,
 };
 std::string_view MessageTypeName(MessageType t);
 bool IsResponse(MessageType t);

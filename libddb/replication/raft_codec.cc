@@ -82,7 +82,7 @@ Result<std::vector<GroupMessage>> DecodeRaftBatch(std::string_view frame) {
     auto batch = reader.getRoot<proto::schema::RaftBatch>();
     std::vector<GroupMessage> out;
     for (auto in : batch.getMessages()) {
-      if (in.getType() > static_cast<uint8_t>(raft::MessageType::kTimeoutNow)) {
+      if (in.getType() > static_cast<uint8_t>(raft::MessageType::kSnapProgress)) {
         return Status::Serialization("raft message of unknown type " +
                                      std::to_string(in.getType()));
       }

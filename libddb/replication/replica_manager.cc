@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include "libddb/replication/peer_transport.h"
 #include "libddb/replication/raft_codec.h"
+#include "libddb/replication/snapshot_sender.h"
 
 namespace ddb::replication {
 namespace {
@@ -24,6 +25,8 @@ Result<std::unique_ptr<ReplicaManager>> ReplicaManager::Open(const ManagerOption
   std::unique_ptr<ReplicaManager> m(new ReplicaManager(options));
   DDB_ASSIGN_OR_RETURN(m->log_, RaftLogStore::Open(options.dir + "/raftlog", options.sync));
   m->transport_ = std::make_unique<PeerTransport>(options.addresses);
+  m->snapshots_ = std::make_unique<SnapshotSender>(options.snapshot_chunk_bytes,
+                                                   options.snapshot_send_timeout_ms);
   m->loop_ = std::thread([p = m.get()] { p->Run(); });
   return m;
 }
@@ -42,6 +45,7 @@ ReplicaManager::~ReplicaManager() {
   }
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
+  snapshots_.reset();  // no snapshot reader runs once the state machines may go
   // Queued calls still run (they answer their callers), then whoever still waits learns that
   // this replica is gone.
   for (auto& fn : inbox_) fn();
@@ -133,6 +137,7 @@ Status ReplicaManager::RemoveGroup(GroupId group) {
   auto result = std::make_shared<std::promise<Status>>();
   std::future<Status> f = result->get_future();
   Post([this, group, result] {
+    snapshots_->Cancel(group);  // its readers read the state machine the caller deletes
     auto it = groups_.find(group);
     if (it != groups_.end()) {
       for (auto& [index, w] : it->second.proposals) w.done(Unavailable("the replica was removed"));
@@ -249,22 +254,6 @@ void ReplicaManager::Receive(std::string frame) {
   });
 }
 
-void ReplicaManager::SendSnapshot(GroupId id, raft::Message m) {
-  const std::shared_ptr<const std::string> data = std::move(m.snapshot.data);
-  const raft::NodeId to = m.to;
-  const size_t chunks = (data->size() + options_.snapshot_chunk_bytes - 1) / options_.snapshot_chunk_bytes;
-  spdlog::info("group {}: sending node {} a snapshot at index {} of {} bytes in {} chunks", id, to,
-               m.snapshot.meta.index, data->size(), chunks);
-  for (size_t offset = 0; offset < data->size(); offset += options_.snapshot_chunk_bytes) {
-    GroupMessage chunk{id, m, offset, data->size()};
-    chunk.message.snapshot.data = std::make_shared<const std::string>(
-        data->substr(offset, options_.snapshot_chunk_bytes));
-    // A chunk dropped on a full queue leaves a gap: the follower discards what it gathered
-    // and the leader sends the snapshot again when it next probes.
-    if (!transport_->Send(to, EncodeRaftBatch({chunk}))) return;
-  }
-}
-
 void ReplicaManager::StepReceived(GroupMessage gm) {
   auto it = groups_.find(gm.group);
   if (it == groups_.end()) return;
@@ -287,7 +276,18 @@ void ReplicaManager::StepReceived(GroupMessage gm) {
     if (p.chunks.emplace(gm.chunk_offset, gm.message.snapshot.data).second) {
       p.bytes += gm.message.snapshot.data->size();
     }
-    if (p.bytes < gm.chunk_total) return;
+    if (p.bytes < gm.chunk_total) {
+      // Tell the leader the snapshot is arriving, so that it does not count it as lost while
+      // a big one takes longer than its timeout.
+      GroupMessage progress{gm.group, raft::Message{}};
+      progress.message.type = raft::MessageType::kSnapProgress;
+      progress.message.from = options_.self;
+      progress.message.to = gm.message.from;
+      progress.message.term = gm.message.term;
+      progress.message.index = gm.message.snapshot.meta.index;
+      transport_->Send(progress.message.to, EncodeRaftBatch({progress}));
+      return;
+    }
     std::string data;
     data.reserve(gm.chunk_total);
     for (const auto& [offset, chunk] : p.chunks) {
@@ -452,12 +452,9 @@ void ReplicaManager::ProcessReadys() {
     for (raft::Message& m : rd.messages) {
       if (m.type == raft::MessageType::kSnap) {
         // Snapshot the state machine now, at its applied index, and compact the log there so
-        // that the metadata matches the data exactly.
-        Result<std::string> data = g.sm->Snapshot();
-        if (!data.ok()) {
-          spdlog::warn("group {}: no snapshot for node {}: {}", id, m.to, data.status().ToString());
-          continue;
-        }
+        // that the metadata matches the data exactly. The data is read and sent by the
+        // snapshot thread: reading a big partition must not stop the loop.
+        SnapshotReader reader = g.sm->Snapshot();
         raft::Index at = g.sm->AppliedIndex();
         const raft::RaftLog& log = g.raft->log();
         if (at < log.SnapshotIndex() ||
@@ -475,11 +472,11 @@ void ReplicaManager::ProcessReadys() {
           pending_compactions_.Compact(id, g.raft->snapshot().meta);
         }
         m.snapshot.meta = g.raft->snapshot().meta;
-        m.snapshot.data = std::make_shared<const std::string>(std::move(*data));
-        if (m.snapshot.data->size() > options_.snapshot_chunk_bytes) {
-          SendSnapshot(id, std::move(m));
-          continue;
-        }
+        m.snapshot.data.reset();
+        m.from = options_.self;
+        const raft::NodeId to = m.to;
+        snapshots_->Send(id, std::move(m), transport_->Address(to), std::move(reader));
+        continue;
       }
       outgoing[m.to].push_back(GroupMessage{id, std::move(m)});
     }

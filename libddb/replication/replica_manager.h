@@ -9,7 +9,8 @@
 //      complete, so that they do not wait for this iteration's fsync;
 //   4. all groups' entries and hard states go to the RaftLogStore in one synced write (group
 //      commit across partitions);
-//   5. the other messages go out, one batch per peer (PeerTransport);
+//   5. the other messages go out, one batch per peer (PeerTransport); snapshots are read and
+//      sent by a SnapshotSender on its own thread and connections, in chunks when big;
 //   6. the remaining committed entries are applied; proposals and reads waiting on them
 //      complete.
 // Logs are compacted once a state machine has synced its data.
@@ -41,6 +42,7 @@
 namespace ddb::replication {
 
 class PeerTransport;
+class SnapshotSender;
 
 struct ManagerOptions {
   raft::NodeId self = raft::kNoNode;
@@ -54,6 +56,9 @@ struct ManagerOptions {
   // A snapshot bigger than this goes to a follower in chunks of this size, one frame each
   // (a frame holds at most proto::kMaxFrameBytes).
   size_t snapshot_chunk_bytes = 8 << 20;
+  // How long a snapshot chunk waits for room in the follower's connection before the
+  // snapshot is abandoned (the leader sends it again later).
+  int snapshot_send_timeout_ms = 10000;
 };
 
 struct GroupStatus {
@@ -153,8 +158,6 @@ class ReplicaManager {
   // proposals and compacts the log. REQUIRES: the Ready's entries and hard state are written.
   void Apply(GroupId id, Group& g, const raft::Ready& rd);
   void MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next);
-  // Sends a snapshot message, in chunks when it is big.
-  void SendSnapshot(GroupId id, raft::Message m);
   // Steps a received message, reassembling a chunked snapshot first (loop thread).
   void StepReceived(GroupMessage gm);
   void PublishStatus();
@@ -174,6 +177,8 @@ class ReplicaManager {
   std::map<GroupId, Group> groups_;
   std::unique_ptr<PeerTransport> transport_;
   RaftLogStore::Batch pending_compactions_;
+  // Reads and sends the snapshots this node's leaders send (its own thread).
+  std::unique_ptr<SnapshotSender> snapshots_;
   // Snapshot chunks received so far, by (group, sender): the message of one chunk (for the
   // snapshot's metadata) and every chunk by offset (they may arrive out of order).
   struct PartialSnapshot {

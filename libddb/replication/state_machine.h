@@ -1,8 +1,10 @@
 // StateMachine: the application side of one replication group, as ReplicaManager drives it.
 //
-// Every method is called on the manager's Raft loop thread, one at a time.
+// Every method is called on the manager's Raft loop thread, one at a time; a SnapshotReader
+// runs on the manager's snapshot thread (SnapshotSender), while the loop goes on.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,9 @@
 #include "libddb/raft/types.h"
 
 namespace ddb::replication {
+
+// Produces a snapshot's data: the state as it was when the reader was made.
+using SnapshotReader = std::function<Result<std::string>()>;
 
 class StateMachine {
  public:
@@ -30,8 +35,11 @@ class StateMachine {
   }
   // Makes everything applied durable; the log may then be compacted up to AppliedIndex().
   virtual Status Sync() = 0;
-  // The applied state, for a follower that needs a snapshot.
-  virtual Result<std::string> Snapshot() = 0;
+  // The applied state as it is now (at AppliedIndex()), for a follower that needs a snapshot.
+  // Making the reader must be cheap; reading may take long, on another thread, while entries
+  // are applied: it must still produce this moment's state. The manager runs no reader of a
+  // group after RemoveGroup returns (nor after it is destroyed).
+  virtual SnapshotReader Snapshot() = 0;
   // Replaces the state with a snapshot's, durably; AppliedIndex() becomes meta.index.
   virtual Status Restore(const raft::SnapshotMeta& meta, const std::string& data) = 0;
 };

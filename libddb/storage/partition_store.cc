@@ -317,34 +317,30 @@ Status PartitionStore::FinishRecovery() {
 
 // Snapshot format: "S1" | varint applied index | repeated (length-prefixed item key,
 // length-prefixed encoded item) | fixed32le masked CRC-32C of everything before it.
-Result<std::string> PartitionStore::Snapshot() const {
-  leveldb::ReadOptions ro;
-  ro.snapshot = db_->GetSnapshot();
-  std::string out = "S1";
-  std::string applied;
-  leveldb::Status s = db_->Get(ro, MetaKey(kAppliedIndex), &applied);
-  uint64_t index = 0;
-  if (s.ok()) {
-    Result<uint64_t> v = DecodeMeta(kAppliedIndex, applied);
-    if (!v.ok()) {
-      db_->ReleaseSnapshot(ro.snapshot);
-      return v.status();
+std::function<Result<std::string>()> PartitionStore::SnapshotReader() const {
+  leveldb::DB* db = db_.get();
+  std::shared_ptr<const leveldb::Snapshot> view(
+      db->GetSnapshot(), [db](const leveldb::Snapshot* s) { db->ReleaseSnapshot(s); });
+  return [db, view]() -> Result<std::string> {
+    leveldb::ReadOptions ro;
+    ro.snapshot = view.get();
+    std::string out = "S1";
+    std::string applied;
+    uint64_t index = 0;
+    if (db->Get(ro, MetaKey(kAppliedIndex), &applied).ok()) {
+      DDB_ASSIGN_OR_RETURN(index, DecodeMeta(kAppliedIndex, applied));
     }
-    index = *v;
-  }
-  PutVarint64(&out, index);
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
-  for (it->Seek(std::string(1, kItemPrefix)); it->Valid() && it->key()[0] == kItemPrefix;
-       it->Next()) {
-    PutLengthPrefixed(&out, std::string_view(it->key().data() + 1, it->key().size() - 1));
-    PutLengthPrefixed(&out, std::string_view(it->value().data(), it->value().size()));
-  }
-  Status st = FromLevelDB(it->status());
-  it.reset();
-  db_->ReleaseSnapshot(ro.snapshot);
-  DDB_RETURN_IF_ERROR(st);
-  PutFixed32LE(&out, crc32c::Mask(crc32c::Value(out)));
-  return out;
+    PutVarint64(&out, index);
+    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+    for (it->Seek(std::string(1, kItemPrefix)); it->Valid() && it->key()[0] == kItemPrefix;
+         it->Next()) {
+      PutLengthPrefixed(&out, std::string_view(it->key().data() + 1, it->key().size() - 1));
+      PutLengthPrefixed(&out, std::string_view(it->value().data(), it->value().size()));
+    }
+    DDB_RETURN_IF_ERROR(FromLevelDB(it->status()));
+    PutFixed32LE(&out, crc32c::Mask(crc32c::Value(out)));
+    return out;
+  };
 }
 
 Status PartitionStore::Restore(uint64_t index, std::string_view snapshot) {

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -122,7 +123,11 @@ class PartitionStore {
   // which counted the replayed changes twice. REQUIRES: no concurrent Apply.
   Status FinishRecovery();
   // Every item and the applied index, from one consistent view, as one checksummed string.
-  Result<std::string> Snapshot() const;
+  Result<std::string> Snapshot() const { return SnapshotReader()(); }
+  // The same, read later: the reader holds a LevelDB snapshot of this moment (released when
+  // the last copy of the reader goes) and may run on any thread.
+  // REQUIRES: the store outlives the reader.
+  std::function<Result<std::string>()> SnapshotReader() const;
   // Replaces every item with a snapshot's, durably; the applied index becomes `index`.
   // Corruption (and nothing changed) if the snapshot is damaged.
   Status Restore(uint64_t index, std::string_view snapshot);

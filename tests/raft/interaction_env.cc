@@ -169,6 +169,17 @@ std::string InteractionEnv::Run(const testing::GoldenCase& c) {
     raft.ReportUnreachable(std::stoull(arg("to", "0")));
     return "ok";
   }
+  if (cmd == "send-snap-progress") {  // "send-snap-progress 3 to=1 index=N": queues one
+    Message m;
+    m.type = MessageType::kSnapProgress;
+    m.from = id;
+    m.to = std::stoull(arg("to", "0"));
+    m.term = raft.term();
+    m.index = std::stoull(arg("index", "0"));
+    out += DescribeMessage(m);
+    queue_.push_back(std::move(m));
+    return out;
+  }
   if (cmd == "process-ready") {
     for (NodeId n : ids) out += ProcessReady(n, "");
     return out.empty() ? "(no Ready)" : out;

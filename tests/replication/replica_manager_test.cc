@@ -42,14 +42,16 @@ class KvMachine : public StateMachine {
     return Status::OK();
   }
   Status Sync() override { return Status::OK(); }
-  Result<std::string> Snapshot() override {
+  SnapshotReader Snapshot() override {
     std::lock_guard<std::mutex> lock(mu_);
-    std::string s;
-    for (const auto& [k, v] : kv_) {
-      PutLengthPrefixed(&s, k);
-      PutLengthPrefixed(&s, v);
-    }
-    return s;
+    return [kv = kv_]() -> Result<std::string> {
+      std::string s;
+      for (const auto& [k, v] : kv) {
+        PutLengthPrefixed(&s, k);
+        PutLengthPrefixed(&s, v);
+      }
+      return s;
+    };
   }
   Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -120,9 +122,16 @@ class ReplicaManagerTest : public ::testing::Test {
     });
   }
 
+  // The term of `id`'s replica of group 1.
+  raft::Term TermOf(raft::NodeId id) {
+    for (const GroupStatus& s : cluster_.node(id).owned->Groups()) return s.term;
+    return 0;
+  }
+
   // With the log compacted every 10 entries: stops a follower, proposes `entries` and then
   // `small_writes` writes "kI=I" through the leader, restarts the follower and checks that it
-  // reaches `want` (plus the small writes) through a snapshot.
+  // reaches `want` (plus the small writes) through a snapshot, with no election meanwhile (the
+  // leader's loop does not stop to read or send the snapshot).
   void LagThenCatchUpBySnapshot(const std::vector<std::string>& entries,
                                 std::map<std::string, std::string> want, int small_writes) {
     for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
@@ -137,10 +146,12 @@ class ReplicaManagerTest : public ::testing::Test {
       want[k] = v;
     }
     int restores_before = sms_[lagging]->restores();
+    const raft::Term term = TermOf(leader);
     StartServer(lagging);
     StartManager(lagging, 10);
     ASSERT_TRUE(WaitConverged(want));
     EXPECT_GT(sms_[lagging]->restores(), restores_before) << "caught up without a snapshot";
+    EXPECT_EQ(TermOf(leader), term) << "an election happened while the snapshot was sent";
   }
 
   LoopbackCluster cluster_;

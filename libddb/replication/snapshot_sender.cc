@@ -1,0 +1,135 @@
+#include "libddb/replication/snapshot_sender.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "libddb/replication/peer_transport.h"
+
+namespace ddb::replication {
+
+namespace {
+// Chunks queued to one follower before a send waits: a follower that reads slowly holds up
+// the sender instead of its memory filling with chunks.
+constexpr int kQueuedChunks = 2;
+}  // namespace
+
+SnapshotSender::SnapshotSender(size_t chunk_bytes, int send_timeout_ms)
+    : chunk_bytes_(chunk_bytes),
+      send_timeout_ms_(send_timeout_ms),
+      transport_(std::make_unique<PeerTransport>(std::map<raft::NodeId, std::string>{},
+                                                 kQueuedChunks, send_timeout_ms)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+SnapshotSender::~SnapshotSender() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void SnapshotSender::Send(GroupId group, raft::Message m, std::string address,
+                          SnapshotReader reader) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    if (running_ == group && running_to_ == m.to && running_index_ == m.snapshot.meta.index) {
+      return;
+    }
+    Job job{group, std::move(m), std::move(address), std::move(reader)};
+    auto same = std::find_if(queue_.begin(), queue_.end(), [&](const Job& j) {
+      return j.group == group && j.message.to == job.message.to;
+    });
+    if (same != queue_.end()) {
+      *same = std::move(job);
+    } else {
+      queue_.push_back(std::move(job));
+    }
+  }
+  cv_.notify_all();
+}
+
+void SnapshotSender::Cancel(GroupId group) {
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
+                              [&](const Job& j) { return j.group == group; }),
+               queue_.end());
+  if (running_ == group) abandon_running_ = true;
+  cv_.wait(lock, [&] { return running_ != group; });
+}
+
+bool SnapshotSender::Abandoned() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_ || abandon_running_;
+}
+
+uint64_t SnapshotSender::sent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sent_;
+}
+
+void SnapshotSender::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    running_ = job.group;
+    running_to_ = job.message.to;
+    running_index_ = job.message.snapshot.meta.index;
+    lock.unlock();
+    SendOne(job);
+    job = Job{};  // the reader (and the view of the data it holds) goes before Cancel returns
+    lock.lock();
+    running_.reset();
+    abandon_running_ = false;
+    cv_.notify_all();
+  }
+}
+
+void SnapshotSender::SendOne(Job& job) {
+  const raft::NodeId to = job.message.to;
+  Result<std::string> read = job.reader();
+  if (Abandoned()) return;
+  if (!read.ok()) {
+    spdlog::warn("group {}: no snapshot for node {}: {}", job.group, to, read.status().ToString());
+    return;
+  }
+  const std::string& data = *read;
+  transport_->SetAddress(to, job.address);
+  transport_->Drain();
+  const size_t chunks = std::max<size_t>(1, (data.size() + chunk_bytes_ - 1) / chunk_bytes_);
+  spdlog::info("group {}: sending node {} a snapshot at index {} (term {}) of {} bytes in {} {}",
+               job.group, to, job.message.snapshot.meta.index, job.message.term, data.size(),
+               chunks, chunks == 1 ? "frame" : "chunks");
+  GroupMessage gm{job.group, std::move(job.message)};
+  if (chunks == 1) {
+    gm.message.snapshot.data = std::make_shared<const std::string>(std::move(*read));
+    if (!transport_->Send(to, EncodeRaftBatch({gm}))) return;
+  } else {
+    gm.chunk_total = data.size();
+    for (size_t offset = 0; offset < data.size(); offset += chunk_bytes_) {
+      if (Abandoned()) return;
+      gm.chunk_offset = offset;
+      gm.message.snapshot.data =
+          std::make_shared<const std::string>(data.substr(offset, chunk_bytes_));
+      // A chunk that found no room in time leaves a gap: the follower discards what it
+      // gathered and the leader sends the snapshot again once it counts it as lost.
+      if (!transport_->Send(to, EncodeRaftBatch({gm}))) {
+        spdlog::warn("group {}: node {} took no snapshot chunk for {} ms; abandoned", job.group,
+                     to, send_timeout_ms_);
+        return;
+      }
+      transport_->Drain();
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++sent_;
+}
+
+}  // namespace ddb::replication
