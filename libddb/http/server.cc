@@ -14,6 +14,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "libddb/core/thread_name.h"
+
 namespace ddb::http {
 
 namespace {
@@ -125,7 +127,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Hand
     source_ev.data.u64 = kSourceId;
     if (epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, fd, &source_ev) != 0) return SysError("epoll_ctl");
   }
-  s->io_thread_ = std::thread([p = s.get()] { p->IoLoop(); });
+  s->io_thread_ = std::thread([p = s.get()] {
+    SetThreadName("http-io");
+    p->IoLoop();
+  });
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "libddb/core/check.h"
+#include "libddb/core/thread_name.h"
 
 namespace ddb::net {
 
@@ -69,8 +70,14 @@ Result<std::string> Server::Start(const std::string& address) {
     backend_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
     backend_address_ = "inproc://ddb-workers-" + std::to_string(g_server_seq.fetch_add(1));
     backend_->bind(backend_address_);
-    for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { Work(); });
-    proxy_ = std::thread([this] { Proxy(); });
+    for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] {
+      SetThreadName("net-worker");
+      Work();
+    });
+    proxy_ = std::thread([this] {
+      SetThreadName("net-proxy");
+      Proxy();
+    });
     running_ = true;
     return bound;
   } catch (const zmq::error_t& e) {

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 
+#include "libddb/core/thread_name.h"
 #include "libddb/node/catalog_machine.h"
 #include "libddb/node/forwarder.h"
 #include "libddb/node/handlers.h"
@@ -226,8 +227,14 @@ Status Node::Load() {
   // where the catalog is known to be current (a single node, caught up above): a replica of a
   // multi-node catalog may be behind, and a table it does not know yet is not garbage.
   if (all.size() > 1 || options_.join) {
-    reconciler_ = std::thread([this] { ReconcileLoop(); });
-    repairer_ = std::thread([this] { RepairLoop(); });
+    reconciler_ = std::thread([this] {
+    SetThreadName("reconciler");
+    ReconcileLoop();
+  });
+    repairer_ = std::thread([this] {
+    SetThreadName("repairer");
+    RepairLoop();
+  });
     return Status::OK();
   }
   std::set<std::string> ids;
@@ -238,8 +245,14 @@ Status Node::Load() {
     spdlog::warn("node: removing {}, which belongs to no table", entry.path().string());
     std::filesystem::remove_all(entry.path(), ec);
   }
-  reconciler_ = std::thread([this] { ReconcileLoop(); });
-  repairer_ = std::thread([this] { RepairLoop(); });
+  reconciler_ = std::thread([this] {
+    SetThreadName("reconciler");
+    ReconcileLoop();
+  });
+  repairer_ = std::thread([this] {
+    SetThreadName("repairer");
+    RepairLoop();
+  });
   std::lock_guard<std::mutex> lock(mu_);
   spdlog::info("node {}: {} table replicas in {}", options_.id, tables_.size(), data_dir_);
   return Status::OK();

@@ -7,6 +7,7 @@
 
 #include "libddb/core/check.h"
 #include <spdlog/spdlog.h>
+#include "libddb/core/thread_name.h"
 #include "libddb/replication/peer_transport.h"
 #include "libddb/replication/raft_codec.h"
 #include "libddb/replication/snapshot_sender.h"
@@ -27,7 +28,10 @@ Result<std::unique_ptr<ReplicaManager>> ReplicaManager::Open(const ManagerOption
   m->transport_ = std::make_unique<PeerTransport>(options.addresses);
   m->snapshots_ = std::make_unique<SnapshotSender>(options.snapshot_chunk_bytes,
                                                    options.snapshot_send_timeout_ms);
-  m->loop_ = std::thread([p = m.get()] { p->Run(); });
+  m->loop_ = std::thread([p = m.get()] {
+    SetThreadName("raft-loop");
+    p->Run();
+  });
   return m;
 }
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "libddb/core/thread_name.h"
 #include "libddb/replication/peer_transport.h"
 
 namespace ddb::replication {
@@ -19,7 +20,10 @@ SnapshotSender::SnapshotSender(size_t chunk_bytes, int send_timeout_ms)
       send_timeout_ms_(send_timeout_ms),
       transport_(std::make_unique<PeerTransport>(std::map<raft::NodeId, std::string>{},
                                                  kQueuedChunks, send_timeout_ms)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("snap-sender");
+    Run();
+  });
 }
 
 SnapshotSender::~SnapshotSender() {

@@ -10,6 +10,7 @@
 #include "libddb/core/crc32c.h"
 #include "libddb/model/item_codec.h"
 #include "libddb/model/item_size.h"
+#include "libddb/storage/preallocated_log_env.h"
 
 namespace ddb::storage {
 
@@ -141,6 +142,7 @@ Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& 
     std::filesystem::create_directories(dir, ec);  // LevelDB creates only the last level
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
   }
+  NameLevelDBBackgroundThread();
   std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
   std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
   leveldb::Options lo;

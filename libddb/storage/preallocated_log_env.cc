@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <vector>
 
@@ -15,6 +16,7 @@
 
 #include "libddb/core/coding.h"
 #include "libddb/core/crc32c.h"
+#include "libddb/core/thread_name.h"
 
 namespace ddb::storage {
 namespace {
@@ -159,7 +161,15 @@ std::optional<uint64_t> FindTornRecord(const std::string& file) {
 
 PreallocatedLogEnv::PreallocatedLogEnv() : EnvWrapper(leveldb::Env::Default()) {}
 
+void NameLevelDBBackgroundThread() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    leveldb::Env::Default()->Schedule([](void*) { SetThreadName("leveldb-bg"); }, nullptr);
+  });
+}
+
 PreallocatedLogEnv* PreallocatedLogEnv::Get() {
+  NameLevelDBBackgroundThread();
   static PreallocatedLogEnv* const env = new PreallocatedLogEnv();
   return env;
 }

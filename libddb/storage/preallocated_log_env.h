@@ -33,6 +33,10 @@
 
 namespace ddb::storage {
 
+// Names LevelDB's background thread (one for every DB on Env::Default, this Env's base)
+// "leveldb-bg" instead of the name of whichever thread happened to start it. Idempotent.
+void NameLevelDBBackgroundThread();
+
 class PreallocatedLogEnv : public leveldb::EnvWrapper {
  public:
   static constexpr uint64_t kChunkBytes = 1 << 20;
