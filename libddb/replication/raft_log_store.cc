@@ -116,11 +116,17 @@ Result<std::unique_ptr<RaftLogStore>> RaftLogStore::Open(const std::string& dir,
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
   if (!s.ok()) return Status::IOError("raft log " + dir + ": " + s.ToString());
-  return std::unique_ptr<RaftLogStore>(new RaftLogStore(std::unique_ptr<leveldb::DB>(raw), sync));
+  return std::unique_ptr<RaftLogStore>(
+      new RaftLogStore(dir, std::unique_ptr<leveldb::DB>(raw), sync));
 }
 
-RaftLogStore::RaftLogStore(std::unique_ptr<leveldb::DB> db, bool sync)
-    : db_(std::move(db)), sync_(sync) {}
+RaftLogStore::RaftLogStore(std::string dir, std::unique_ptr<leveldb::DB> db, bool sync)
+    : dir_(std::move(dir)), db_(std::move(db)), sync_(sync) {}
+
+RaftLogStore::~RaftLogStore() {
+  db_.reset();
+  storage::PreallocatedLogEnv::Get()->ForgetDirectory(dir_);
+}
 
 raft::Index RaftLogStore::LastIndex(GroupId group) {
   auto it = last_index_.find(group);

@@ -63,6 +63,9 @@ class RaftLogStore {
 
   // Opens (creating if needed) the store in `dir`. sync=false is for tests only.
   static Result<std::unique_ptr<RaftLogStore>> Open(const std::string& dir, bool sync = true);
+  // Closes the database; once it returns, nothing writes in its directory any more (its
+  // spare log file included), so the directory may be deleted.
+  ~RaftLogStore();
 
   RaftLogStore(const RaftLogStore&) = delete;
   RaftLogStore& operator=(const RaftLogStore&) = delete;
@@ -82,14 +85,15 @@ class RaftLogStore {
   Status DropGroup(GroupId group);
 
  private:
-  RaftLogStore(std::unique_ptr<leveldb::DB> db, bool sync);
+  RaftLogStore(std::string dir, std::unique_ptr<leveldb::DB> db, bool sync);
   // The last persisted entry index of `group` (0 if none), from memory or, first, the disk.
   // REQUIRES: write_mu_ held.
   raft::Index LastIndex(GroupId group);
   // Adds to `wb` the deletion of every persisted entry of `group` up to `to`.
   void DeleteEntries(leveldb::WriteBatch* wb, GroupId group, raft::Index to) const;
 
-  const std::unique_ptr<leveldb::DB> db_;
+  const std::string dir_;
+  std::unique_ptr<leveldb::DB> db_;
   const bool sync_;
   std::mutex write_mu_;  // serializes Write() and DropGroup()
   std::map<GroupId, raft::Index> last_index_;  // GUARDED_BY(write_mu_)

@@ -1,6 +1,7 @@
 #include "libddb/storage/preallocated_log_env.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,7 +43,9 @@ leveldb::Status PosixError(const std::string& context, int error) {
 // Not thread-safe (LevelDB writes its log from one thread at a time).
 class ZeroFilledLogFile : public leveldb::WritableFile {
  public:
-  ZeroFilledLogFile(std::string fname, int fd) : fname_(std::move(fname)), fd_(fd) {}
+  // `zeroed`: bytes of the file already zeros (a spare's size; 0 for a new file).
+  ZeroFilledLogFile(PreallocatedLogEnv* env, std::string fname, int fd, uint64_t zeroed)
+      : env_(env), fname_(std::move(fname)), fd_(fd), zeroed_end_(zeroed) {}
   ~ZeroFilledLogFile() override {
     if (fd_ >= 0) Close();
   }
@@ -63,6 +66,8 @@ class ZeroFilledLogFile : public leveldb::WritableFile {
     if (buffer_.empty()) return leveldb::Status::OK();
     const uint64_t end = written_ + buffer_.size();
     if (zeroed_end_ < end + PreallocatedLogEnv::kChunkBytes / 2) {
+      // Past the first chunk this is a busy log: have a spare ready for the next file.
+      if (zeroed_end_ > 0) env_->RequestSpare(std::filesystem::path(fname_).parent_path().string());
       const uint64_t from = std::max(zeroed_end_, end);
       leveldb::Status s = WriteZeros(from, from + PreallocatedLogEnv::kChunkBytes);
       if (!s.ok()) return s;
@@ -108,12 +113,24 @@ class ZeroFilledLogFile : public leveldb::WritableFile {
     return leveldb::Status::OK();
   }
 
+  PreallocatedLogEnv* const env_;
   const std::string fname_;
   int fd_;
   std::string buffer_;
   uint64_t written_ = 0;
-  uint64_t zeroed_end_ = 0;
+  uint64_t zeroed_end_;
 };
+
+// fsync of a directory: makes the names created or renamed in it durable.
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open " + dir + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  int error = errno;
+  ::close(fd);
+  if (rc != 0) return Status::IOError("cannot sync " + dir + ": " + std::strerror(error));
+  return Status::OK();
+}
 
 // True if some 512-byte sector overlapping [begin, end) lies within `file` and is all zeros.
 bool HasZeroSector(const std::string& file, uint64_t begin, uint64_t end) {
@@ -159,7 +176,106 @@ std::optional<uint64_t> FindTornRecord(const std::string& file) {
 
 }  // namespace
 
-PreallocatedLogEnv::PreallocatedLogEnv() : EnvWrapper(leveldb::Env::Default()) {}
+PreallocatedLogEnv::PreallocatedLogEnv() : EnvWrapper(leveldb::Env::Default()) {
+  spare_thread_ = std::thread([this] {
+    SetThreadName("log-prezero");
+    SpareLoop();
+  });
+  spare_thread_.detach();
+}
+
+void PreallocatedLogEnv::RequestSpare(const std::string& dir) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!pending_.insert(dir).second) return;
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::path(dir) / kSpareName, ec)) {
+      pending_.erase(dir);  // one is ready
+      return;
+    }
+    wanted_.push_back(dir);
+  }
+  cv_.notify_all();
+}
+
+void PreallocatedLogEnv::ForgetDirectory(const std::string& dir) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto queued = std::find(wanted_.begin(), wanted_.end(), dir);
+  if (queued != wanted_.end()) {
+    wanted_.erase(queued);
+    pending_.erase(dir);
+  }
+  cv_.wait(lock, [&] { return writing_ != dir; });
+}
+
+void PreallocatedLogEnv::SpareLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return !wanted_.empty(); });
+    const std::string dir = wanted_.front();
+    wanted_.pop_front();
+    writing_ = dir;
+    lock.unlock();
+    Status s = WriteSpare(dir);
+    if (!s.ok()) spdlog::warn("no spare log file in {}: {}", dir, s.ToString());
+    lock.lock();
+    writing_.clear();
+    pending_.erase(dir);
+    cv_.notify_all();
+  }
+}
+
+Status PreallocatedLogEnv::WriteSpare(const std::string& dir) {
+  const std::string tmp = (std::filesystem::path(dir) / kSpareName).string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
+  // Synced in small steps: the writers' fsyncs share the disk's queue with these zeros, and
+  // one flush of the whole spare would hold a few of them up for milliseconds.
+  static const std::string kZeros(256 << 10, '\0');
+  Status s;
+  for (uint64_t at = 0; at < kSpareBytes && s.ok(); at += kZeros.size()) {
+    const char* p = kZeros.data();
+    size_t n = kZeros.size();
+    while (n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        s = Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+        break;
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    if (s.ok() && ::fdatasync(fd) != 0) {
+      s = Status::IOError("cannot sync " + tmp + ": " + std::strerror(errno));
+    }
+  }
+  ::close(fd);
+  if (s.ok()) {
+    // Renamed under mu_, so that TakeSpare never sees a spare half in place.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (::rename(tmp.c_str(), (std::filesystem::path(dir) / kSpareName).c_str()) != 0) {
+      s = Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
+    }
+  }
+  if (!s.ok()) ::unlink(tmp.c_str());
+  return s;
+}
+
+int PreallocatedLogEnv::TakeSpare(const std::string& dir, const std::string& fname) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (::rename((std::filesystem::path(dir) / kSpareName).c_str(), fname.c_str()) != 0) return -1;
+  }
+  // The log's name must survive a crash before anything synced into it counts: fdatasync of
+  // overwritten blocks does not commit the file system's journal, which holds the rename.
+  if (Status s = SyncDir(dir); !s.ok()) {
+    spdlog::warn("{}", s.ToString());
+    ::unlink(fname.c_str());
+    return -1;
+  }
+  return ::open(fname.c_str(), O_RDWR | O_CLOEXEC);
+}
 
 void NameLevelDBBackgroundThread() {
   static std::once_flag once;
@@ -177,12 +293,21 @@ PreallocatedLogEnv* PreallocatedLogEnv::Get() {
 leveldb::Status PreallocatedLogEnv::NewWritableFile(const std::string& fname,
                                                     leveldb::WritableFile** result) {
   if (!IsWriteAheadLog(fname)) return target()->NewWritableFile(fname, result);
-  int fd = ::open(fname.c_str(), O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0644);
+  const std::string dir = std::filesystem::path(fname).parent_path().string();
+  int fd = TakeSpare(dir, fname);
+  uint64_t zeroed = 0;
+  if (fd >= 0) {
+    struct stat st;
+    if (::fstat(fd, &st) == 0) zeroed = static_cast<uint64_t>(st.st_size);
+    RequestSpare(dir);  // the next log file's
+  } else {
+    fd = ::open(fname.c_str(), O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0644);
+  }
   if (fd < 0) {
     *result = nullptr;
     return PosixError(fname, errno);
   }
-  *result = new ZeroFilledLogFile(fname, fd);
+  *result = new ZeroFilledLogFile(this, fname, fd, zeroed);
   return leveldb::Status::OK();
 }
 

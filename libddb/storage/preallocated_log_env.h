@@ -9,10 +9,17 @@
 // here (bench/storage_bench.cc; docs/benchmarks.md, "Preallocated Raft log"). etcd's WAL and
 // LogCabin's segments do the same.
 //
-// The zeros are written in chunks (kChunkBytes) by the writing thread, a chunk before the
-// writer needs it; the synced write that first covers a chunk pays for its allocation once.
-// A log file keeps its zero tail when closed: LevelDB's log reader skips zero-filled space
-// (record type zero is reserved for preallocated files).
+// Where the zeros come from: once a directory's log has grown past its first kChunkBytes (a
+// busy database, not an idle one), a background thread writes a spare file of kSpareBytes
+// zeros there and syncs it; the directory's next log file is that spare, renamed (and the
+// directory synced), so the writer writes no zeros for its first kSpareBytes. Without a spare
+// (the first log of a directory, or one that outgrows its spare) the writing thread writes the
+// zeros in chunks of kChunkBytes, a chunk before it needs them, and the synced write that
+// first covers a chunk pays for its allocation: a slower write every megabyte, which the
+// spare removes from the writer's path. A log file keeps its zero tail when closed:
+// LevelDB's log reader skips zero-filled space (record type zero is reserved for
+// preallocated files). The spare (kSpareName) is renamed into place only once it is whole
+// and synced, so one left by an earlier process is used as it is.
 //
 // A crash during a write that was never synced can leave a record half written over zeros.
 // With an appended file the missing part would be beyond the file's end, which LevelDB
@@ -24,8 +31,13 @@
 // LevelDB does.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <set>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include <leveldb/env.h>
 
@@ -40,14 +52,35 @@ void NameLevelDBBackgroundThread();
 class PreallocatedLogEnv : public leveldb::EnvWrapper {
  public:
   static constexpr uint64_t kChunkBytes = 1 << 20;
+  // A little more than the Raft log's 16 MB memtable: LevelDB starts a new log file with each
+  // memtable, so a log file rarely outgrows its spare.
+  static constexpr uint64_t kSpareBytes = 20 << 20;
+  static constexpr const char* kSpareName = "PREZEROED-LOG";
 
   // The process-wide instance; never destroyed (like leveldb::Env::Default()).
   static PreallocatedLogEnv* Get();
 
   leveldb::Status NewWritableFile(const std::string& fname, leveldb::WritableFile** result) override;
 
+  // Asks for a spare in `dir` unless one is ready or being written (called by log files).
+  void RequestSpare(const std::string& dir);
+  // Cancels a spare asked for `dir` and waits for one being written there. Call it once the
+  // database in `dir` is closed, before deleting the directory.
+  void ForgetDirectory(const std::string& dir);
+
  private:
   PreallocatedLogEnv();
+  // Renames `dir`'s spare to `fname` and syncs `dir`; the open file, or -1 if there is none.
+  int TakeSpare(const std::string& dir, const std::string& fname);
+  void SpareLoop();  // the spare-writing thread
+  Status WriteSpare(const std::string& dir);
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> wanted_;            // GUARDED_BY(mu_): directories needing a spare
+  std::set<std::string> pending_;             // GUARDED_BY(mu_): ... and those being written
+  std::string writing_;                       // GUARDED_BY(mu_): the one being written
+  std::thread spare_thread_;                  // never joined: the Env lives as long as the process
 };
 
 // What RepairTornLogTails() did.

@@ -1,9 +1,11 @@
 #include "libddb/storage/preallocated_log_env.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <leveldb/db.h>
@@ -21,7 +23,20 @@ class PreallocatedLogEnvTest : public ::testing::Test {
   void SetUp() override {
     dir_ = ::ddb::testing::FreshTestDir("ddb_prealloc").string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    PreallocatedLogEnv::Get()->ForgetDirectory(dir_);
+    fs::remove_all(dir_);
+  }
+
+  std::string SparePath() const { return (fs::path(dir_) / PreallocatedLogEnv::kSpareName).string(); }
+  bool WaitForSpare(int tries = 1000) const {
+    for (int i = 0; i < tries; ++i) {
+      std::error_code ec;
+      if (fs::exists(SparePath(), ec)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
 
   leveldb::Status Open(std::unique_ptr<leveldb::DB>* db) {
     leveldb::Options options;
@@ -101,6 +116,37 @@ TEST_F(PreallocatedLogEnvTest, LogIsZeroFilledAheadAndReadsBackAfterReopen) {
   ASSERT_TRUE(Open(&db).ok());
   std::string v;
   ASSERT_TRUE(db->Get(leveldb::ReadOptions(), Key(3099), &v).ok());
+}
+
+// A log that grew past its first chunk gets a spare of zeros, written and synced off the
+// writer's path; the next log file is the spare, so its writes find zeros already there.
+TEST_F(PreallocatedLogEnvTest, ABusyLogGetsASpareAndTheNextLogStartsInIt) {
+  std::unique_ptr<leveldb::DB> db;
+  ASSERT_TRUE(Open(&db).ok());
+  WriteEntries(db.get(), 0, 10);
+  EXPECT_FALSE(WaitForSpare(/*tries=*/30)) << "an idle log asked for a spare";
+  WriteEntries(db.get(), 10, 2000);  // about 2.2 MB: past the first chunk
+  ASSERT_TRUE(WaitForSpare());
+  const std::string spare = ReadFile(SparePath());
+  EXPECT_EQ(spare.size(), PreallocatedLogEnv::kSpareBytes);
+  EXPECT_EQ(spare.find_first_not_of('\0'), std::string::npos);
+
+  db.reset();
+  ASSERT_TRUE(Open(&db).ok());  // a new log file: the spare
+  WriteEntries(db.get(), 2000, 3000);
+  const std::string log = LogFile();
+  EXPECT_EQ(fs::file_size(log), PreallocatedLogEnv::kSpareBytes)
+      << "the writer wrote zeros of its own in a log that started as a spare";
+  db.reset();
+  ASSERT_TRUE(RepairTornLogTails(dir_).ok());
+  ASSERT_TRUE(Open(&db).ok());
+  for (int i = 0; i < 3000; ++i) {
+    std::string v;
+    ASSERT_TRUE(db->Get(leveldb::ReadOptions(), Key(i), &v).ok()) << i;
+    ASSERT_EQ(v, Value(i, 1100)) << i;
+  }
+  // Taking the spare asked for the next one.
+  EXPECT_TRUE(WaitForSpare());
 }
 
 TEST_F(PreallocatedLogEnvTest, TornLastWriteIsCutAndEverythingBeforeItSurvives) {
