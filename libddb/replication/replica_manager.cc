@@ -50,6 +50,9 @@ ReplicaManager::~ReplicaManager() {
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
   snapshots_.reset();  // no snapshot reader runs once the state machines may go
+  for (auto& [id, g] : groups_) {
+    if (g.installing) g.restored.wait();  // nor a restore
+  }
   // Queued calls still run (they answer their callers), then whoever still waits learns that
   // this replica is gone.
   for (auto& fn : inbox_) fn();
@@ -144,6 +147,7 @@ Status ReplicaManager::RemoveGroup(GroupId group) {
     snapshots_->Cancel(group);  // its readers read the state machine the caller deletes
     auto it = groups_.find(group);
     if (it != groups_.end()) {
+      if (it->second.installing) it->second.restored.wait();  // and so does a restore
       for (auto& [index, w] : it->second.proposals) w.done(Unavailable("the replica was removed"));
       for (auto& [index, done] : it->second.reads) done(Unavailable("the replica was removed"));
       groups_.erase(it);
@@ -205,7 +209,9 @@ void ReplicaManager::ReadBarrier(GroupId group, Done done) {
       return;
     }
     raft::Index read_index = g.raft->ReadIndex();
-    if (g.sm->AppliedIndex() >= read_index) {
+    if (g.installing) {
+      done(Unavailable("group " + std::to_string(group) + " is installing a snapshot"));
+    } else if (g.sm->AppliedIndex() >= read_index) {
       done(Status::OK());
     } else {
       g.reads.emplace(read_index, std::move(done));
@@ -258,6 +264,17 @@ void ReplicaManager::Receive(std::string frame) {
   });
 }
 
+void ReplicaManager::SendSnapProgress(GroupId group, raft::NodeId leader, raft::Term term,
+                                      raft::Index index) {
+  GroupMessage progress{group, raft::Message{}};
+  progress.message.type = raft::MessageType::kSnapProgress;
+  progress.message.from = options_.self;
+  progress.message.to = leader;
+  progress.message.term = term;
+  progress.message.index = index;
+  transport_->Send(leader, EncodeRaftBatch({progress}));
+}
+
 void ReplicaManager::StepReceived(GroupMessage gm) {
   auto it = groups_.find(gm.group);
   if (it == groups_.end()) return;
@@ -283,13 +300,7 @@ void ReplicaManager::StepReceived(GroupMessage gm) {
     if (p.bytes < gm.chunk_total) {
       // Tell the leader the snapshot is arriving, so that it does not count it as lost while
       // a big one takes longer than its timeout.
-      GroupMessage progress{gm.group, raft::Message{}};
-      progress.message.type = raft::MessageType::kSnapProgress;
-      progress.message.from = options_.self;
-      progress.message.to = gm.message.from;
-      progress.message.term = gm.message.term;
-      progress.message.index = gm.message.snapshot.meta.index;
-      transport_->Send(progress.message.to, EncodeRaftBatch({progress}));
+      SendSnapProgress(gm.group, gm.message.from, gm.message.term, gm.message.snapshot.meta.index);
       return;
     }
     std::string data;
@@ -383,13 +394,19 @@ void ReplicaManager::Run() {
       for (int i = 0; i < due; ++i) {
         for (auto& [id, g] : groups_) g.raft->Tick();
       }
+      // A long restore is progress too: the leader must not send the snapshot again.
+      for (auto& [id, g] : groups_) {
+        if (g.installing && g.raft->leader() != raft::kNoNode) {
+          SendSnapProgress(id, g.raft->leader(), g.raft->term(), g.installing->snapshot->meta.index);
+        }
+      }
       transport_->Drain();
     }
     for (auto& fn : work) fn();
     ProcessReadys();
     PublishStatus();
     more = false;
-    for (auto& [id, g] : groups_) more = more || g.raft->HasReady();
+    for (auto& [id, g] : groups_) more = more || (!g.installing && g.raft->HasReady());
   }
 }
 
@@ -399,12 +416,31 @@ void ReplicaManager::ProcessReadys() {
   bool sync = false;
   std::vector<std::pair<GroupId, raft::Ready>> readys;
   for (auto& [id, g] : groups_) {
-    if (!g.raft->HasReady()) continue;
-    raft::Ready rd = g.raft->GetReady();
-    if (rd.snapshot) {
-      Status s = g.sm->Restore(rd.snapshot->meta, rd.snapshot->data ? *rd.snapshot->data : "");
+    raft::Ready rd;
+    if (g.installing) {
+      if (g.restored.wait_for(std::chrono::seconds(0)) != std::future_status::ready) continue;
+      Status s = g.restored.get();
       DDB_CHECK_MSG(s.ok(), "group %llu: installing a snapshot failed: %s",
                     static_cast<unsigned long long>(id), s.ToString().c_str());
+      rd = std::move(*g.installing);
+      g.installing.reset();
+    } else {
+      if (!g.raft->HasReady()) continue;
+      rd = g.raft->GetReady();
+      if (rd.snapshot) {
+        // Restoring may take long (a big partition): it runs on its own thread while the
+        // loop goes on serving the other groups. Nothing of this Ready is persisted or sent
+        // until the state machine holds the snapshot, and the group's core gives no other
+        // Ready meanwhile (it still steps messages and ticks).
+        g.restored = std::async(std::launch::async, [this, sm = g.sm, snapshot = *rd.snapshot] {
+          SetThreadName("snap-restore");
+          Status s = sm->Restore(snapshot.meta, snapshot.data ? *snapshot.data : "");
+          Post([] {});  // wakes the loop
+          return s;
+        });
+        g.installing = std::move(rd);
+        continue;
+      }
     }
     // Entries, snapshots, terms and votes are promises to others and must be on disk before
     // any message leaves; a commit index alone is not (the leader tells it again).
@@ -568,7 +604,7 @@ void ReplicaManager::PublishStatus() {
     s.last = r.log().LastIndex();
     s.lease = r.HasLease();
     s.leader_heard = r.leader() != raft::kNoNode && r.ticks_since_contact() <= 2;
-    s.writable = r.role() == raft::Role::kLeader && r.term_start() > 0 &&
+    s.writable = r.role() == raft::Role::kLeader && r.term_start() > 0 && !g.installing &&
                  g.sm->AppliedIndex() >= r.term_start();
     s.conf = r.conf();
     for (const auto& [peer, pr] : r.progress()) s.match[peer] = pr.match;

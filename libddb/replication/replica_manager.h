@@ -3,7 +3,8 @@
 // One loop thread owns all the groups' Raft cores. Each iteration it takes the queued inputs
 // (peer messages, proposals, read barriers), ticks the cores when a tick is due, then handles
 // the Readys of every group together:
-//   1. snapshots received are installed into their state machines (durably);
+//   1. a snapshot received is installed into its state machine (durably) on a thread of its
+//      own; that group's Ready waits for it while the others go on;
 //   2. a leader's appends and heartbeats go out (ahead of its own fsync);
 //   3. committed entries already durable here are applied and their proposals and reads
 //      complete, so that they do not wait for this iteration's fsync;
@@ -25,6 +26,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -145,6 +147,10 @@ class ReplicaManager {
     std::multimap<raft::Index, Waiter> proposals;  // by index
     std::multimap<raft::Index, Done> reads;        // by read index
     raft::HardState persisted;                     // the last hard state written
+    // A Ready with a snapshot, held while the state machine restores it on another thread
+    // (`restored` holds the outcome); the group gives no other Ready meanwhile.
+    std::optional<raft::Ready> installing;
+    std::future<Status> restored;
   };
 
   explicit ReplicaManager(const ManagerOptions& options);
@@ -158,6 +164,8 @@ class ReplicaManager {
   // proposals and compacts the log. REQUIRES: the Ready's entries and hard state are written.
   void Apply(GroupId id, Group& g, const raft::Ready& rd);
   void MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next);
+  // Tells `leader` that the snapshot at `index` is still arriving or being installed.
+  void SendSnapProgress(GroupId group, raft::NodeId leader, raft::Term term, raft::Index index);
   // Steps a received message, reassembling a chunked snapshot first (loop thread).
   void StepReceived(GroupMessage gm);
   void PublishStatus();

@@ -54,6 +54,7 @@ class KvMachine : public StateMachine {
     };
   }
   Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override {
+    if (restore_delay_.count() > 0) std::this_thread::sleep_for(restore_delay_);  // a big one
     std::lock_guard<std::mutex> lock(mu_);
     kv_.clear();
     Reader r(data);
@@ -84,7 +85,11 @@ class KvMachine : public StateMachine {
     return restores_;
   }
 
+ // Restore takes this long (a partition of gigabytes); set before the machine is used.
+  void set_restore_delay(std::chrono::milliseconds d) { restore_delay_ = d; }
+
  private:
+  std::chrono::milliseconds restore_delay_{0};
   std::mutex mu_;
   std::map<std::string, std::string> kv_;
   raft::Index applied_ = 0;
@@ -122,11 +127,14 @@ class ReplicaManagerTest : public ::testing::Test {
     });
   }
 
-  // The term of `id`'s replica of group 1.
-  raft::Term TermOf(raft::NodeId id) {
-    for (const GroupStatus& s : cluster_.node(id).owned->Groups()) return s.term;
-    return 0;
+  // The status of `id`'s replica of `group` (a default one if it has none).
+  GroupStatus StatusOf(raft::NodeId id, GroupId group = 1) {
+    for (const GroupStatus& s : cluster_.node(id).owned->Groups()) {
+      if (s.group == group) return s;
+    }
+    return GroupStatus{};
   }
+  raft::Term TermOf(raft::NodeId id) { return StatusOf(id).term; }
 
   // With the log compacted every 10 entries: stops a follower, proposes `entries` and then
   // `small_writes` writes "kI=I" through the leader, restarts the follower and checks that it
@@ -248,6 +256,49 @@ TEST_F(ReplicaManagerTest, SnapshotBiggerThanAFrameArrivesInChunks) {
   constexpr size_t kBlobBytes = 70u << 20;
   LagThenCatchUpBySnapshot({"blob:a=" + std::to_string(kBlobBytes)},
                            {{"blob:a", KvMachine::Blob(kBlobBytes)}}, 30);
+}
+
+// Installing a big snapshot must not stop a node's other groups: node X leads group 1 while
+// its new replica of group 2 restores a snapshot for 1.5 s (a partition of gigabytes); group 1
+// keeps its leader and term throughout, and the new replica still catches up.
+TEST_F(ReplicaManagerTest, InstallingASnapshotDoesNotStallTheNodesOtherGroups) {
+  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
+  const raft::NodeId x = WaitForLeaseHolder(5s);
+  ASSERT_NE(x, raft::kNoNode);
+  const raft::Term term = TermOf(x);
+  std::vector<raft::NodeId> others;
+  for (raft::NodeId id : cluster_.ids()) {
+    if (id != x) others.push_back(id);
+  }
+  std::map<raft::NodeId, std::shared_ptr<KvMachine>> g2;
+  for (raft::NodeId id : others) {
+    g2[id] = std::make_shared<KvMachine>();
+    ASSERT_TRUE(cluster_.node(id).owned->AddGroup(2, others, g2[id]).ok());
+  }
+  raft::NodeId leader2 = raft::kNoNode;
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] {
+    for (raft::NodeId id : others) {
+      if (StatusOf(id, 2).writable) leader2 = id;
+    }
+    return leader2 != raft::kNoNode;
+  }));
+  for (int i = 0; i < 30; ++i) {  // the log is compacted every 10 entries: X needs a snapshot
+    auto done = std::make_shared<std::promise<Status>>();
+    cluster_.node(leader2).owned->Propose(2, "k" + std::to_string(i) + "=v",
+                                          [done](Status s) { done->set_value(s); });
+    ASSERT_TRUE(done->get_future().get().ok());
+  }
+  g2[x] = std::make_shared<KvMachine>();
+  g2[x]->set_restore_delay(1500ms);
+  ASSERT_TRUE(cluster_.node(x).owned->AddGroup(2, {}, g2[x]).ok());
+  ASSERT_TRUE(cluster_.node(leader2)
+                  .owned->ProposeConfChange(2, {raft::ConfChange::Type::kAddLearner, x})
+                  .ok());
+  ASSERT_TRUE(LoopbackCluster::Eventually(
+      [&] { return g2[x]->restores() > 0 && g2[x]->kv() == g2[leader2]->kv(); }));
+  const GroupStatus after = StatusOf(x);
+  EXPECT_EQ(after.term, term) << "group 1 held an election while node " << x << " restored";
+  EXPECT_EQ(after.role, raft::Role::kLeader);
 }
 
 }  // namespace
