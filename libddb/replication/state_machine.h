@@ -1,7 +1,8 @@
 // StateMachine: the application side of one replication group, as ReplicaManager drives it.
 //
-// Every method is called on the manager's Raft loop thread, one at a time; a SnapshotReader
-// runs on the manager's snapshot thread (SnapshotSender), while the loop goes on.
+// Methods are called one at a time: on the manager's Raft loop thread, except Restore, which
+// runs on a thread of its own while the loop leaves this machine alone. A SnapshotReader runs
+// on the manager's snapshot thread (SnapshotSender), while the loop goes on.
 #pragma once
 
 #include <functional>
