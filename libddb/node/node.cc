@@ -359,12 +359,11 @@ Status Node::StartReplica(const Table& table, const std::vector<raft::NodeId>& m
                                           std::make_shared<PartitionMachine>(table.store)));
   if (members.size() == 1) {
     // The only member: lead at once, and serve nothing until the whole log is applied (a store
-    // not closed cleanly applies again from its durable index, then recounts its statistics).
+    // not closed cleanly applies again from its durable index).
     replicas_->Campaign(group);
     // The group now applies to this store: from here on the table must be published (and so
     // kept open) whatever happens; a replica that did not catch up answers retryably.
     Status s = AwaitCaughtUp(group);
-    if (s.ok()) s = table.store->FinishRecovery();
     if (!s.ok()) spdlog::error("table {}: {}", table.info.name, s.ToString());
     return Status::OK();
   }

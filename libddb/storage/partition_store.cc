@@ -1,6 +1,7 @@
 #include "libddb/storage/partition_store.h"
 
 #include <filesystem>
+#include <map>
 
 #include <leveldb/cache.h>
 #include <leveldb/filter_policy.h>
@@ -190,9 +191,9 @@ Status PartitionStore::LoadMetadata() {
     if (have_durable && durable < applied_index_.load()) {
       spdlog::info("partition store: not closed cleanly; applying again from index {} (was at {})",
                    durable, applied_index_.load());
+      replay_until_ = applied_index_.load();
       applied_index_ = durable;
     }
-    recount_pending_ = true;
   }
   uint64_t count = 0, bytes = 0;
   DDB_ASSIGN_OR_RETURN(bool have_count, read(kItemCount, &count));
@@ -280,7 +281,33 @@ Status PartitionStore::Apply(const WriteCommand& command, uint64_t index, bool s
     }
   }
   batch.SetAppliedIndex(index);
-  batch.AddStats(command.item_delta, command.byte_delta);
+  if (index <= replay_until_) {
+    // Applied again after an unclean close, and possibly on disk already: count what the
+    // mutations replace now (the last mutation of a key in this command wins).
+    std::map<std::string_view, std::optional<int64_t>> now;  // key -> its item's size, if any
+    int64_t items = 0, bytes = 0;
+    for (const WriteCommand::Mutation& m : command.mutations) {
+      auto seen = now.find(m.key);
+      std::optional<int64_t> before;
+      if (seen != now.end()) {
+        before = seen->second;
+      } else {
+        DDB_ASSIGN_OR_RETURN(std::optional<Item> old, Get(m.key));
+        if (old) before = static_cast<int64_t>(ItemSize(*old));
+      }
+      std::optional<int64_t> after;
+      if (m.item) {
+        DDB_ASSIGN_OR_RETURN(Item item, DecodeItem(*m.item));
+        after = static_cast<int64_t>(ItemSize(item));
+      }
+      items += (after ? 1 : 0) - (before ? 1 : 0);
+      bytes += after.value_or(0) - before.value_or(0);
+      now[m.key] = after;
+    }
+    batch.AddStats(items, bytes);
+  } else {
+    batch.AddStats(command.item_delta, command.byte_delta);
+  }
   leveldb::WriteOptions wo;
   wo.sync = sync && sync_;
   DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(wo, &batch.batch_)));
@@ -308,13 +335,6 @@ Status PartitionStore::Sync() {
   leveldb::WriteOptions wo;
   wo.sync = sync_;
   return FromLevelDB(db_->Write(wo, &probe));
-}
-
-Status PartitionStore::FinishRecovery() {
-  if (!recount_pending_) return Status::OK();
-  DDB_RETURN_IF_ERROR(Recount());
-  recount_pending_ = false;
-  return Status::OK();
 }
 
 // Snapshot format: "S1" | varint applied index | repeated (length-prefixed item key,

@@ -112,16 +112,16 @@ class PartitionStore {
 
   // --- For a replica of a Raft group (replication/state_machine.h) ---
   // Applies a replicated write as log entry `index`, atomically with the applied index. Not
-  // synced unless `sync`: the Raft log holds the entry until Sync().
+  // synced unless `sync`: the Raft log holds the entry until Sync(). The statistics move by
+  // the command's deltas, except for an entry a store not closed cleanly applies again (it
+  // may be on disk already): then by what its mutations replace now, so that they are not
+  // counted twice.
   Status Apply(const WriteCommand& command, uint64_t index, bool sync);
   // Makes every write so far durable (a memtable flush and a synced write) and records the
   // applied index as durable: a store not closed cleanly reopens at that index, since applies
   // after it may be partly lost, and the Raft log applies them again (puts and deletes of
   // whole items, so applying a suffix twice ends in the same state).
   Status Sync();
-  // After a store not closed cleanly has applied its log again: recounts the statistics,
-  // which counted the replayed changes twice. REQUIRES: no concurrent Apply.
-  Status FinishRecovery();
   // Every item and the applied index, from one consistent view, as one checksummed string.
   Result<std::string> Snapshot() const { return SnapshotReader()(); }
   // The same, read later: the reader holds a LevelDB snapshot of this moment (released when
@@ -159,7 +159,9 @@ class PartitionStore {
   std::atomic<uint64_t> applied_index_{0};
   std::atomic<int64_t> item_count_{0};
   std::atomic<int64_t> item_bytes_{0};
-  bool recount_pending_ = false;  // not closed cleanly: FinishRecovery() recounts
+  // Not closed cleanly: entries up to this index (the applied index found on disk) are
+  // applied again, and may be there already (see Apply). 0 if none.
+  uint64_t replay_until_ = 0;
   bool opened_ = false;  // Open() succeeded: the destructor may save the statistics
 };
 
