@@ -36,6 +36,13 @@ int64_t NowSeconds() {
 
 }  // namespace
 
+namespace {
+// A connection drained after an error answer closes after this long, or this many bytes,
+// whichever comes first: a client may finish sending the largest body it may send.
+constexpr int64_t kDrainSeconds = 10;
+constexpr uint64_t kMaxDrainBytes = 64ull << 20;
+}  // namespace
+
 struct Server::Connection {
   uint64_t id = 0;
   int fd = -1;
@@ -48,6 +55,14 @@ struct Server::Connection {
   bool continue_sent = false;
   bool want_write = false;        // EPOLLOUT registered
   bool want_read = true;          // EPOLLIN registered
+  // Answered a request it could not parse (413, 400...): once the answer is out, the server
+  // shuts its side and reads and drops whatever the client still sends, until it closes
+  // (lingering close: closing with input unread would reset the connection, and a client
+  // still sending its body would fail before it read the answer).
+  bool linger = false;
+  bool draining = false;
+  int64_t drain_started = 0;
+  uint64_t drained = 0;
   int64_t last_active = 0;
 
   explicit Connection(ParserLimits limits) : parser(limits) {}
@@ -252,7 +267,7 @@ void Server::SetWriteInterest(Connection* c, bool want_write) {
   // Reading pauses while a request is being answered and while a response waits to be sent:
   // the next pipelined request waits in the kernel's buffer rather than in ours, and a client
   // that does not read its responses gets no more of them (TCP pushes back).
-  bool want_read = !c->busy && !c->close_after_write && !want_write;
+  bool want_read = c->draining || (!c->busy && !c->close_after_write && !want_write);
   if (want_write == c->want_write && want_read == c->want_read) return;
   c->want_write = want_write;
   c->want_read = want_read;
@@ -264,6 +279,21 @@ void Server::SetWriteInterest(Connection* c, bool want_write) {
 
 void Server::OnReadable(Connection* c) {
   char buf[64 * 1024];
+  if (c->draining) {
+    // Drops what arrives (a few reads per event, like below) until the client closes, or
+    // until it has sent more than any request may hold.
+    for (int reads = 0; reads < 16; ++reads) {
+      ssize_t n = read(c->fd, buf, sizeof buf);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      c->drained += static_cast<uint64_t>(n);
+      if (c->drained > kMaxDrainBytes) break;
+      if (reads == 15) return;  // epoll reports the rest
+    }
+    Close(c);
+    return;
+  }
   // At most a few reads per event (epoll reports the rest again), so that one fast sender
   // cannot hold the thread, and never far past what a request may hold.
   const size_t cap = options_.limits.max_header_bytes + 2 * options_.limits.max_body_bytes + sizeof buf;
@@ -297,6 +327,7 @@ void Server::ProcessInput(Connection* c) {
       return;
     }
     if (r == RequestParser::Result::kError) {
+      c->linger = true;
       Response response;
       response.status = c->parser.error_status();
       response.headers.push_back({"Content-Type", "text/plain"});
@@ -360,8 +391,15 @@ void Server::OnWritable(Connection* c) {
   c->out_pos = 0;
   c->last_active = NowSeconds();
   if (c->close_after_write && !c->busy) {
-    Close(c);
-    return;
+    if (!c->linger) {
+      Close(c);
+      return;
+    }
+    if (!c->draining) {
+      ::shutdown(c->fd, SHUT_WR);  // the answer is out: FIN after it, and read on
+      c->draining = true;
+      c->drain_started = NowSeconds();
+    }
   }
   SetWriteInterest(c, false);
 }
@@ -396,7 +434,10 @@ void Server::CloseIdle() {
   int64_t now = NowSeconds();
   std::vector<Connection*> idle;
   for (auto& [id, c] : connections_) {
-    if (!c->busy && now - c->last_active > options_.idle_timeout_seconds) idle.push_back(c.get());
+    if (c->draining ? now - c->drain_started > kDrainSeconds
+                    : !c->busy && now - c->last_active > options_.idle_timeout_seconds) {
+      idle.push_back(c.get());
+    }
   }
   for (Connection* c : idle) Close(c);
 }

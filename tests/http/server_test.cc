@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -202,6 +204,35 @@ TEST_F(ServerTest, MalformedRequestGetsAStatusAndTheConnectionCloses) {
   EXPECT_EQ(r[0].rfind("HTTP/1.1 400 Bad Request", 0), 0u) << r[0];
   EXPECT_TRUE(c.ClosedByPeer());
   EXPECT_EQ(calls.load(), 0) << "the handler never sees a malformed request";
+}
+
+// A client sends its whole body before it reads the answer (as HTTP clients and the SDKs do):
+// a body over the limit gets 413, and the server reads and drops the rest instead of closing
+// under the client, whose sends would fail (a reset) before it ever saw the 413.
+TEST_F(ServerTest, AnOversizedBodyGets413AfterTheClientHasSentIt) {
+  std::atomic<int> calls{0};
+  StartServer([&](Request& r) {
+    calls++;
+    return Echo(r);
+  });
+  Conn c(server_->port());
+  const size_t body = 20u << 20;  // over the 16 MB limit
+  c.Send("POST / HTTP/1.1\r\nContent-Length: " + std::to_string(body) + "\r\n\r\n");
+  const std::string chunk(256 << 10, 'x');
+  size_t sent = 0;
+  while (sent < body) {
+    ssize_t n = ::send(c.fd(), chunk.data(), std::min(chunk.size(), body - sent), MSG_NOSIGNAL);
+    ASSERT_GT(n, 0) << "the server closed while the body was being sent: " << std::strerror(errno)
+                    << " after " << sent << " bytes";
+    sent += static_cast<size_t>(n);
+  }
+  auto r = c.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].rfind("HTTP/1.1 413 Payload Too Large", 0), 0u) << r[0];
+  EXPECT_NE(r[0].find("Connection: close"), std::string::npos);
+  ::shutdown(c.fd(), SHUT_WR);
+  EXPECT_TRUE(c.ClosedByPeer());
+  EXPECT_EQ(calls.load(), 0);
 }
 
 TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
