@@ -144,7 +144,9 @@ Status ReplicaManager::RemoveGroup(GroupId group) {
   auto result = std::make_shared<std::promise<Status>>();
   std::future<Status> f = result->get_future();
   Post([this, group, result] {
-    snapshots_->Cancel(group);  // its readers read the state machine the caller deletes
+    // Its snapshot readers read the state machine the caller deletes. (Null once the
+    // destructor runs the calls still queued.)
+    if (snapshots_) snapshots_->Cancel(group);
     auto it = groups_.find(group);
     if (it != groups_.end()) {
       if (it->second.installing) it->second.restored.wait();  // and so does a restore

@@ -71,11 +71,6 @@ bool SnapshotSender::Abandoned() const {
   return stopping_ || abandon_running_;
 }
 
-uint64_t SnapshotSender::sent() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sent_;
-}
-
 void SnapshotSender::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
@@ -98,6 +93,10 @@ void SnapshotSender::Run() {
 
 void SnapshotSender::SendOne(Job& job) {
   const raft::NodeId to = job.message.to;
+  if (job.address.empty()) {
+    spdlog::warn("group {}: no snapshot for node {}: its address is unknown", job.group, to);
+    return;
+  }
   Result<std::string> read = job.reader();
   if (Abandoned()) return;
   if (!read.ok()) {
@@ -132,8 +131,6 @@ void SnapshotSender::SendOne(Job& job) {
       transport_->Drain();
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  ++sent_;
 }
 
 }  // namespace ddb::replication

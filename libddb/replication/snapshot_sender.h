@@ -51,9 +51,6 @@ class SnapshotSender {
   // reader of `group` runs or will run.
   void Cancel(GroupId group);
 
-  // Snapshots sent whole (every chunk queued) so far; for tests and logs.
-  uint64_t sent() const;
-
  private:
   struct Job {
     GroupId group = 0;
@@ -79,7 +76,6 @@ class SnapshotSender {
   raft::Index running_index_ = 0;         // GUARDED_BY(mu_): ... and its snapshot's index
   bool abandon_running_ = false;          // GUARDED_BY(mu_): Cancel wants it to stop
   bool stopping_ = false;                 // GUARDED_BY(mu_)
-  uint64_t sent_ = 0;                     // GUARDED_BY(mu_)
 
   std::unique_ptr<PeerTransport> transport_;  // sender thread only (its own sockets)
   std::thread thread_;
