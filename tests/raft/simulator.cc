@@ -584,8 +584,21 @@ SimResult Simulation::Run() {
         Node& n = nodes_[e.node];
         Replica* r = Find(e.node, e.group);
         if (!n.up || r == nullptr || !r->raft || Blocked(e.msg.from, e.msg.to)) break;
+        // A snapshot arriving: as the node's transport does while chunks arrive (and while it
+        // installs one), sometimes tell the sender it is progressing; the copy may come late,
+        // twice, or to a leader that moved on, which must ignore it.
+        std::optional<Message> progress;
+        if (e.msg.type == raft::MessageType::kSnap && rng_.Chance(0.5)) {
+          progress.emplace();
+          progress->type = raft::MessageType::kSnapProgress;
+          progress->from = e.node;
+          progress->to = e.msg.from;
+          progress->term = e.msg.term;
+          progress->index = e.msg.snapshot.meta.index;
+        }
         r->raft->Step(std::move(e.msg));
         AfterInput(e.node, e.group);
+        if (progress) SendRaft(*progress, e.group);
         break;
       }
       case EventType::kSyncDone:
