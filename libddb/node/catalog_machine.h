@@ -4,8 +4,8 @@
 // DeleteCommand); after applying any, the catalog reloads its map and `on_change` runs, so the
 // node can open and drop its table replicas to match.
 //
-// Thread-safety: called by the ReplicaManager one call at a time (its loop thread, or a
-// restore thread for Restore). `on_change` runs there too: it must only hand the work to
+// Thread-safety: called by the ReplicaManager as replication/state_machine.h says (Restore and
+// Sync on threads of their own). `on_change` runs there too: it must only hand the work to
 // another thread.
 #pragma once
 

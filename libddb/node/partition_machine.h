@@ -5,8 +5,9 @@
 // empty entries only move the applied index. Writes are not synced as they are applied: the
 // Raft log holds them until Sync(), which the manager calls before compacting the log.
 //
-// Thread-safety: called by the ReplicaManager one call at a time (its loop thread, or a restore
-// thread for Restore); the store itself may be read concurrently by request handlers.
+// Thread-safety: called by the ReplicaManager as replication/state_machine.h says (Restore and
+// Sync on threads of their own); the store itself may be read concurrently by request
+// handlers.
 #pragma once
 
 #include "libddb/replication/state_machine.h"

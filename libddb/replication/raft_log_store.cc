@@ -162,15 +162,26 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
   std::lock_guard<std::mutex> lock(write_mu_);
   leveldb::WriteBatch wb;
   std::map<GroupId, raft::Index> new_last;
+  std::map<GroupId, Deferred> deferred = deferred_;  // kept only if the write succeeds
   for (const Batch::Op& op : batch.ops_) {
     raft::Index last = new_last.count(op.group) ? new_last[op.group] : LastIndex(op.group);
     if (op.snapshot) {
       wb.Put(RecordKey(op.group, kSnapshot), Frame(EncodeSnapshotMeta(*op.snapshot)));
-      // A compaction drops entries up to the snapshot; an installed snapshot replaces the
-      // whole log.
-      raft::Index drop_to = op.compact_only ? op.snapshot->index : UINT64_MAX;
-      DeleteEntries(&wb, op.group, drop_to);
-      if (!op.compact_only) last = op.snapshot->index;
+      if (op.compact_only) {
+        // A compaction drops entries up to the snapshot: Load reads only past the snapshot
+        // from now on, so the deletions go a few at a time with the next writes (below)
+        // instead of ten thousand at once in this one.
+        auto [it, fresh] = deferred.try_emplace(op.group, Deferred{0, op.snapshot->index});
+        if (fresh) {
+          it->second.next = FirstEntryIndex(op.group);
+        } else {
+          it->second.to = std::max(it->second.to, op.snapshot->index);
+        }
+      } else {
+        DeleteEntries(&wb, op.group, UINT64_MAX);  // an installed snapshot replaces the log
+        deferred.erase(op.group);
+        last = op.snapshot->index;
+      }
     }
     if (!op.entries.empty()) {
       raft::Index first = op.entries.front().index;
@@ -185,6 +196,12 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
     }
     new_last[op.group] = last;
   }
+  size_t budget = kDeletesPerWrite;
+  for (auto it = deferred.begin(); it != deferred.end() && budget > 0;) {
+    Deferred& d = it->second;
+    for (; d.next <= d.to && budget > 0; ++d.next, --budget) wb.Delete(EntryKey(it->first, d.next));
+    it = d.next > d.to ? deferred.erase(it) : std::next(it);
+  }
   leveldb::WriteOptions wo;
   wo.sync = sync_ && sync;
   leveldb::Status s = db_->Write(wo, &wb);
@@ -193,7 +210,16 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
     return Status::IOError("raft log write: " + s.ToString());
   }
   for (auto [group, last] : new_last) last_index_[group] = last;
+  deferred_ = std::move(deferred);
   return Status::OK();
+}
+
+raft::Index RaftLogStore::FirstEntryIndex(GroupId group) const {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  const std::string prefix = RecordKey(group, kEntry);
+  it->Seek(prefix);
+  if (!it->Valid() || !it->key().starts_with(prefix)) return UINT64_MAX;  // none
+  return DecodeFixed64BE(it->key().data() + prefix.size());
 }
 
 Result<raft::Storage> RaftLogStore::Load(GroupId group) const {
@@ -278,6 +304,7 @@ Status RaftLogStore::DropGroup(GroupId group) {
   wo.sync = sync_;
   leveldb::Status s = db_->Write(wo, &wb);
   last_index_.erase(group);
+  deferred_.erase(group);
   return s.ok() ? Status::OK() : Status::IOError("raft log drop: " + s.ToString());
 }
 

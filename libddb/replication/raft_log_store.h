@@ -91,12 +91,24 @@ class RaftLogStore {
   raft::Index LastIndex(GroupId group);
   // Adds to `wb` the deletion of every persisted entry of `group` up to `to`.
   void DeleteEntries(leveldb::WriteBatch* wb, GroupId group, raft::Index to) const;
+  // The index of the group's first persisted entry; UINT64_MAX if it has none.
+  raft::Index FirstEntryIndex(GroupId group) const;
+
+  // Entries a compaction dropped that are still to be deleted from disk: [next, to]. Each
+  // Write deletes up to kDeletesPerWrite of them. Load never reads them (it starts past the
+  // snapshot), and after a restart the next compaction of the group finds them again.
+  struct Deferred {
+    raft::Index next = 0;
+    raft::Index to = 0;
+  };
+  static constexpr size_t kDeletesPerWrite = 1000;
 
   const std::string dir_;
   std::unique_ptr<leveldb::DB> db_;
   const bool sync_;
   std::mutex write_mu_;  // serializes Write() and DropGroup()
   std::map<GroupId, raft::Index> last_index_;  // GUARDED_BY(write_mu_)
+  std::map<GroupId, Deferred> deferred_;       // GUARDED_BY(write_mu_)
 };
 
 }  // namespace ddb::replication

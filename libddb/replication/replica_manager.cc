@@ -52,6 +52,7 @@ ReplicaManager::~ReplicaManager() {
   snapshots_.reset();  // no snapshot reader runs once the state machines may go
   for (auto& [id, g] : groups_) {
     if (g.installing) g.restored.wait();  // nor a restore
+    if (g.syncing.valid()) g.syncing.wait();  // nor a Sync
   }
   // Queued calls still run (they answer their callers), then whoever still waits learns that
   // this replica is gone.
@@ -149,7 +150,8 @@ Status ReplicaManager::RemoveGroup(GroupId group) {
     if (snapshots_) snapshots_->Cancel(group);
     auto it = groups_.find(group);
     if (it != groups_.end()) {
-      if (it->second.installing) it->second.restored.wait();  // and so does a restore
+      if (it->second.installing) it->second.restored.wait();  // and so do a restore
+      if (it->second.syncing.valid()) it->second.syncing.wait();  // and a Sync
       for (auto& [index, w] : it->second.proposals) w.done(Unavailable("the replica was removed"));
       for (auto& [index, done] : it->second.reads) done(Unavailable("the replica was removed"));
       groups_.erase(it);
@@ -430,6 +432,9 @@ void ReplicaManager::ProcessReadys() {
       if (!g.raft->HasReady()) continue;
       rd = g.raft->GetReady();
       if (rd.snapshot) {
+        // A Sync must not run alongside the Restore (it records a durable index of the data
+        // being replaced). Its compaction is moot: the log now starts at the snapshot.
+        if (g.syncing.valid()) g.syncing.wait();
         // Restoring may take long (a big partition): it runs on its own thread while the
         // loop goes on serving the other groups. Nothing of this Ready is persisted or sent
         // until the state machine holds the snapshot, and the group's core gives no other
@@ -496,6 +501,7 @@ void ReplicaManager::ProcessReadys() {
         // Snapshot the state machine now, at its applied index, and compact the log there so
         // that the metadata matches the data exactly. The data is read and sent by the
         // snapshot thread: reading a big partition must not stop the loop.
+        FinishSync(id, g, &pending_compactions_, /*wait=*/true);  // never two Syncs at once
         SnapshotReader reader = g.sm->Snapshot();
         raft::Index at = g.sm->AppliedIndex();
         const raft::RaftLog& log = g.raft->log();
@@ -578,18 +584,39 @@ void ReplicaManager::Apply(GroupId id, Group& g, const raft::Ready& rd) {
   MaybeCompact(id, g, &pending_compactions_);
 }
 
-void ReplicaManager::MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next) {
-  const raft::RaftLog& log = g.raft->log();
-  if (log.LastIndex() - log.SnapshotIndex() <= options_.compact_after) return;
-  raft::Index at = std::min(g.sm->AppliedIndex(), log.stable());
-  if (at <= log.SnapshotIndex() || at > log.applied()) return;  // before paying for a Sync
-  Status s = g.sm->Sync();
+void ReplicaManager::FinishSync(GroupId id, Group& g, RaftLogStore::Batch* next, bool wait) {
+  if (!g.syncing.valid()) return;
+  if (!wait && g.syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  Status s = g.syncing.get();
   if (!s.ok()) {
     spdlog::warn("group {}: not compacting, the data did not sync: {}", id, s.ToString());
     return;
   }
-  g.raft->Compact(at, std::make_shared<const std::string>());
+  // The log may have moved past sync_at meanwhile (a snapshot sent or received): then there is
+  // nothing to compact, and the snapshot it holds must not be recorded here (a received one
+  // is recorded only once it is installed).
+  if (g.sync_at <= g.raft->log().SnapshotIndex()) return;
+  g.raft->Compact(g.sync_at, std::make_shared<const std::string>());
   next->Compact(id, g.raft->snapshot().meta);
+}
+
+void ReplicaManager::MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next) {
+  FinishSync(id, g, next, /*wait=*/false);
+  if (g.syncing.valid()) return;  // one Sync at a time
+  const raft::RaftLog& log = g.raft->log();
+  if (log.LastIndex() - log.SnapshotIndex() <= options_.compact_after) return;
+  raft::Index at = std::min(g.sm->AppliedIndex(), log.stable());
+  if (at <= log.SnapshotIndex() || at > log.applied()) return;  // before paying for a Sync
+  // Syncing flushes the data store's memtable (milliseconds per thousand entries): on a
+  // thread of its own, while the loop goes on applying; the log is compacted at `at` once it
+  // is done (everything applied by then is durable, `at` included).
+  g.sync_at = at;
+  g.syncing = std::async(std::launch::async, [this, sm = g.sm] {
+    SetThreadName("data-sync");
+    Status s = sm->Sync();
+    Post([] {});  // wakes the loop
+    return s;
+  });
 }
 
 void ReplicaManager::PublishStatus() {

@@ -151,6 +151,10 @@ class ReplicaManager {
     // (`restored` holds the outcome); the group gives no other Ready meanwhile.
     std::optional<raft::Ready> installing;
     std::future<Status> restored;
+    // A Sync of the state machine running on another thread; the log is compacted at
+    // `sync_at` once it succeeds (MaybeCompact). One at a time, never alongside a Restore.
+    std::future<Status> syncing;
+    raft::Index sync_at = 0;
   };
 
   explicit ReplicaManager(const ManagerOptions& options);
@@ -164,6 +168,9 @@ class ReplicaManager {
   // proposals and compacts the log. REQUIRES: the Ready's entries and hard state are written.
   void Apply(GroupId id, Group& g, const raft::Ready& rd);
   void MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next);
+  // Collects the group's Sync if it is done (or, with `wait`, once it is) and compacts the log
+  // at sync_at, recording it in `next`.
+  void FinishSync(GroupId id, Group& g, RaftLogStore::Batch* next, bool wait);
   // Tells `leader` that the snapshot at `index` is still arriving or being installed.
   void SendSnapProgress(GroupId group, raft::NodeId leader, raft::Term term, raft::Index index);
   // Steps a received message, reassembling a chunked snapshot first (loop thread).

@@ -1,8 +1,10 @@
 // StateMachine: the application side of one replication group, as ReplicaManager drives it.
 //
-// Methods are called one at a time: on the manager's Raft loop thread, except Restore, which
-// runs on a thread of its own while the loop leaves this machine alone. A SnapshotReader runs
-// on the manager's snapshot thread (SnapshotSender), while the loop goes on.
+// Methods are called on the manager's Raft loop thread, one at a time, except: Restore runs on
+// a thread of its own while nothing else is called; Sync runs on a thread of its own while the
+// loop may go on calling Apply, ApplyAll, AppliedIndex and Snapshot (never two Syncs, nor a
+// Sync and a Restore, at once). A SnapshotReader runs on the manager's snapshot thread
+// (SnapshotSender), while the loop goes on.
 #pragma once
 
 #include <functional>
@@ -34,7 +36,8 @@ class StateMachine {
     for (const raft::Entry& e : entries) DDB_RETURN_IF_ERROR(Apply(e));
     return Status::OK();
   }
-  // Makes everything applied durable; the log may then be compacted up to AppliedIndex().
+  // Makes durable at least everything applied before the call; the log may then be compacted
+  // up to the AppliedIndex() read before the call. May run while entries are applied.
   virtual Status Sync() = 0;
   // The applied state as it is now (at AppliedIndex()), for a follower that needs a snapshot.
   // Making the reader must be cheap; reading may take long, on another thread, while entries

@@ -321,9 +321,10 @@ Status PartitionStore::Sync() {
   // A synced LevelDB write makes only LevelDB's current log file durable; applies that went
   // to a log it has since switched away from (when a memtable filled) were never fsynced.
   // Flushing the memtable puts everything in synced table files under a synced manifest.
+  // May run alongside Apply (on another thread): it records only the durable index, never the
+  // applied index, which each Apply writes with its data and which this could set back.
   const uint64_t index = applied_index_.load();
   leveldb::WriteBatch batch;
-  batch.Put(MetaKey(kAppliedIndex), EncodeMeta(index));
   batch.Put(MetaKey(kDurableIndex), EncodeMeta(index));
   DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(leveldb::WriteOptions(), &batch)));
   // A range below every key: nothing but the memtable is compacted.
