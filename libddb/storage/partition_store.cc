@@ -323,10 +323,10 @@ Status PartitionStore::Sync() {
   // Flushing the memtable puts everything in synced table files under a synced manifest.
   // May run alongside Apply (on another thread): it records only the durable index, never the
   // applied index, which each Apply writes with its data and which this could set back.
+  // The durable index is written only after the flush: written before it (unsynced) it could
+  // survive a machine crash that lost applies in an older, never-synced LevelDB log, and the
+  // store would then claim entries it no longer holds.
   const uint64_t index = applied_index_.load();
-  leveldb::WriteBatch batch;
-  batch.Put(MetaKey(kDurableIndex), EncodeMeta(index));
-  DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(leveldb::WriteOptions(), &batch)));
   // A range below every key: nothing but the memtable is compacted.
   const leveldb::Slice below("\x00", 1);
   db_->CompactRange(&below, &below);
