@@ -1,6 +1,7 @@
 #include "libddb/replication/snapshot_sender.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -13,13 +14,16 @@ namespace {
 // Chunks queued to one follower before a send waits: a follower that reads slowly holds up
 // the sender instead of its memory filling with chunks.
 constexpr int kQueuedChunks = 2;
+// A send waits this long at a time for room, so that Cancel and the destructor never wait
+// long for a chunk stuck on a follower that does not read.
+constexpr int kSendStepMs = 100;
 }  // namespace
 
 SnapshotSender::SnapshotSender(size_t chunk_bytes, int send_timeout_ms)
     : chunk_bytes_(chunk_bytes),
       send_timeout_ms_(send_timeout_ms),
       transport_(std::make_unique<PeerTransport>(std::map<raft::NodeId, std::string>{},
-                                                 kQueuedChunks, send_timeout_ms)) {
+                                                 kQueuedChunks, kSendStepMs)) {
   thread_ = std::thread([this] {
     SetThreadName("snap-sender");
     Run();
@@ -111,9 +115,24 @@ void SnapshotSender::SendOne(Job& job) {
                job.group, to, job.message.snapshot.meta.index, job.message.term, data.size(),
                chunks, chunks == 1 ? "frame" : "chunks");
   GroupMessage gm{job.group, std::move(job.message)};
+  // Waits for room up to send_timeout_ms_ in steps, giving up early once abandoned.
+  auto send = [&](const std::string& frame) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(send_timeout_ms_);
+    while (!transport_->Send(to, frame)) {
+      if (Abandoned()) return false;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        spdlog::warn("group {}: node {} took no snapshot data for {} ms; abandoned", job.group,
+                     to, send_timeout_ms_);
+        return false;
+      }
+    }
+    transport_->Drain();
+    return true;
+  };
   if (chunks == 1) {
     gm.message.snapshot.data = std::make_shared<const std::string>(std::move(*read));
-    if (!transport_->Send(to, EncodeRaftBatch({gm}))) return;
+    send(EncodeRaftBatch({gm}));
   } else {
     gm.chunk_total = data.size();
     for (size_t offset = 0; offset < data.size(); offset += chunk_bytes_) {
@@ -123,12 +142,7 @@ void SnapshotSender::SendOne(Job& job) {
           std::make_shared<const std::string>(data.substr(offset, chunk_bytes_));
       // A chunk that found no room in time leaves a gap: the follower discards what it
       // gathered and the leader sends the snapshot again once it counts it as lost.
-      if (!transport_->Send(to, EncodeRaftBatch({gm}))) {
-        spdlog::warn("group {}: node {} took no snapshot chunk for {} ms; abandoned", job.group,
-                     to, send_timeout_ms_);
-        return;
-      }
-      transport_->Drain();
+      if (!send(EncodeRaftBatch({gm}))) return;
     }
   }
 }

@@ -12,8 +12,8 @@
 // chunk arrived).
 //
 // A chunk waits at most `send_timeout_ms` for room in the connection's queue (a follower that
-// does not read); then the job is abandoned, and the leader's core sends the snapshot again
-// once it counts it as lost.
+// does not read), in steps of 100 ms so that Cancel never waits long; then the job is
+// abandoned, and the leader's core sends the snapshot again once it counts it as lost.
 //
 // Thread-safety: Send and Cancel may be called from any thread; readers run on the sender's
 // thread, one at a time.

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <zmq.hpp>
 
 namespace ddb::replication {
 namespace {
@@ -104,6 +105,34 @@ TEST(SnapshotSenderTest, ARepeatedRequestForTheSnapshotBeingSentIsDropped) {
   sender.Cancel(1);
   EXPECT_EQ(again.runs(), 0);
   EXPECT_EQ(replaced.runs(), 0);
+}
+
+// A follower that takes nothing: the chunks fill the connection and a send waits for room,
+// but Cancel still returns within a fraction of a second (not after the 10 s timeout).
+TEST(SnapshotSenderTest, CancelDoesNotWaitOutAStuckSend) {
+  zmq::context_t ctx(1);
+  zmq::socket_t sink(ctx, zmq::socket_type::router);
+  sink.set(zmq::sockopt::rcvhwm, 1);
+  sink.set(zmq::sockopt::rcvbuf, 4096);
+  sink.set(zmq::sockopt::linger, 0);
+  sink.bind("tcp://127.0.0.1:*");
+  const std::string address = sink.get(zmq::sockopt::last_endpoint);
+
+  SnapshotSender sender(1 << 20, /*send_timeout_ms=*/10000);
+  std::atomic<bool> read{false};
+  sender.Send(1, Snap(2, 10), address, [&]() -> Result<std::string> {
+    read = true;
+    return std::string(64u << 20, 'x');  // far more than the sockets can hold
+  });
+  for (int i = 0; i < 500 && !read; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(read);
+  std::this_thread::sleep_for(500ms);  // the sends are stuck by now
+  const auto start = std::chrono::steady_clock::now();
+  sender.Cancel(1);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, 2s) << "Cancel waited "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms";
 }
 
 TEST(SnapshotSenderTest, DestructionWaitsForTheRunningReader) {
