@@ -226,24 +226,15 @@ Status Node::Load() {
   // were still in use when the node stopped, or one interrupted before it removed them. Only
   // where the catalog is known to be current (a single node, caught up above): a replica of a
   // multi-node catalog may be behind, and a table it does not know yet is not garbage.
-  if (all.size() > 1 || options_.join) {
-    reconciler_ = std::thread([this] {
-    SetThreadName("reconciler");
-    ReconcileLoop();
-  });
-    repairer_ = std::thread([this] {
-    SetThreadName("repairer");
-    RepairLoop();
-  });
-    return Status::OK();
-  }
-  std::set<std::string> ids;
-  for (const TableInfo& info : catalog_->List()) ids.insert(info.id);
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(data_dir_ + "/tables", ec)) {
-    if (ids.count(entry.path().filename().string()) != 0) continue;
-    spdlog::warn("node: removing {}, which belongs to no table", entry.path().string());
-    std::filesystem::remove_all(entry.path(), ec);
+  if (all.size() == 1 && !options_.join) {
+    std::set<std::string> ids;
+    for (const TableInfo& info : catalog_->List()) ids.insert(info.id);
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir_ + "/tables", ec)) {
+      if (ids.count(entry.path().filename().string()) != 0) continue;
+      spdlog::warn("node: removing {}, which belongs to no table", entry.path().string());
+      std::filesystem::remove_all(entry.path(), ec);
+    }
   }
   reconciler_ = std::thread([this] {
     SetThreadName("reconciler");

@@ -162,7 +162,6 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
   std::lock_guard<std::mutex> lock(write_mu_);
   leveldb::WriteBatch wb;
   std::map<GroupId, raft::Index> new_last;
-  std::map<GroupId, Deferred> deferred = deferred_;  // kept only if the write succeeds
   for (const Batch::Op& op : batch.ops_) {
     raft::Index last = new_last.count(op.group) ? new_last[op.group] : LastIndex(op.group);
     if (op.snapshot) {
@@ -171,7 +170,7 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
         // A compaction drops entries up to the snapshot: Load reads only past the snapshot
         // from now on, so the deletions go a few at a time with the next writes (below)
         // instead of ten thousand at once in this one.
-        auto [it, fresh] = deferred.try_emplace(op.group, Deferred{0, op.snapshot->index});
+        auto [it, fresh] = deferred_.try_emplace(op.group, Deferred{0, op.snapshot->index});
         if (fresh) {
           it->second.next = FirstEntryIndex(op.group);
         } else {
@@ -179,7 +178,7 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
         }
       } else {
         DeleteEntries(&wb, op.group, UINT64_MAX);  // an installed snapshot replaces the log
-        deferred.erase(op.group);
+        deferred_.erase(op.group);
         last = op.snapshot->index;
       }
     }
@@ -197,20 +196,22 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
     new_last[op.group] = last;
   }
   size_t budget = kDeletesPerWrite;
-  for (auto it = deferred.begin(); it != deferred.end() && budget > 0;) {
+  for (auto it = deferred_.begin(); it != deferred_.end() && budget > 0;) {
     Deferred& d = it->second;
     for (; d.next <= d.to && budget > 0; ++d.next, --budget) wb.Delete(EntryKey(it->first, d.next));
-    it = d.next > d.to ? deferred.erase(it) : std::next(it);
+    it = d.next > d.to ? deferred_.erase(it) : std::next(it);
   }
   leveldb::WriteOptions wo;
   wo.sync = sync_ && sync;
   leveldb::Status s = db_->Write(wo, &wb);
   if (!s.ok()) {
     last_index_.clear();  // unknown now: reread from disk
+    // The deletions planned here did not happen: forget them; each group's next compaction
+    // finds its first entry on disk again.
+    deferred_.clear();
     return Status::IOError("raft log write: " + s.ToString());
   }
   for (auto [group, last] : new_last) last_index_[group] = last;
-  deferred_ = std::move(deferred);
   return Status::OK();
 }
 

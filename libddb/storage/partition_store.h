@@ -118,9 +118,10 @@ class PartitionStore {
   // counted twice.
   Status Apply(const WriteCommand& command, uint64_t index, bool sync);
   // Makes every write so far durable (a memtable flush and a synced write) and records the
-  // applied index as durable (thread-safe: may run while Apply runs on another thread): a store not closed cleanly reopens at that index, since applies
-  // after it may be partly lost, and the Raft log applies them again (puts and deletes of
-  // whole items, so applying a suffix twice ends in the same state).
+  // applied index as durable: a store not closed cleanly reopens at that index, since
+  // applies after it may be partly lost, and the Raft log applies them again (puts and
+  // deletes of whole items, so applying a suffix twice ends in the same state). Thread-safe:
+  // may run while Apply runs on another thread.
   Status Sync();
   // Every item and the applied index, from one consistent view, as one checksummed string.
   Result<std::string> Snapshot() const { return SnapshotReader()(); }

@@ -39,6 +39,34 @@ leveldb::Status PosixError(const std::string& context, int error) {
   return error == ENOENT ? leveldb::Status::NotFound(message) : leveldb::Status::IOError(message);
 }
 
+// Writes all of `data` at `offset`: 0, or the errno of the failure.
+int PwriteAll(int fd, uint64_t offset, const char* data, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+    offset += static_cast<uint64_t>(w);
+  }
+  return 0;
+}
+
+// Writes zeros over [from, to) in 256 KB steps, each synced when `sync_each`: 0, or the errno
+// of the failure.
+int WriteZeros(int fd, uint64_t from, uint64_t to, bool sync_each) {
+  static const std::string kZeros(256 << 10, '\0');
+  for (uint64_t at = from; at < to; at += kZeros.size()) {
+    if (int e = PwriteAll(fd, at, kZeros.data(), std::min<uint64_t>(kZeros.size(), to - at))) {
+      return e;
+    }
+    if (sync_each && ::fdatasync(fd) != 0) return errno;
+  }
+  return 0;
+}
+
 // A write-ahead log being written: data goes to [0, written_), zeros to [written_, zeroed_end_).
 // Not thread-safe (LevelDB writes its log from one thread at a time).
 class ZeroFilledLogFile : public leveldb::WritableFile {
@@ -69,12 +97,14 @@ class ZeroFilledLogFile : public leveldb::WritableFile {
       // Past the first chunk this is a busy log: have a spare ready for the next file.
       if (zeroed_end_ > 0) env_->RequestSpare(std::filesystem::path(fname_).parent_path().string());
       const uint64_t from = std::max(zeroed_end_, end);
-      leveldb::Status s = WriteZeros(from, from + PreallocatedLogEnv::kChunkBytes);
-      if (!s.ok()) return s;
+      if (int e = WriteZeros(fd_, from, from + PreallocatedLogEnv::kChunkBytes, false)) {
+        return PosixError(fname_, e);
+      }
       zeroed_end_ = from + PreallocatedLogEnv::kChunkBytes;
     }
-    leveldb::Status s = WriteAt(written_, buffer_.data(), buffer_.size());
-    if (!s.ok()) return s;
+    if (int e = PwriteAll(fd_, written_, buffer_.data(), buffer_.size())) {
+      return PosixError(fname_, e);
+    }
     written_ = end;
     buffer_.clear();
     return leveldb::Status::OK();
@@ -89,29 +119,6 @@ class ZeroFilledLogFile : public leveldb::WritableFile {
 
  private:
   static constexpr size_t kFlushBytes = 64 << 10;
-
-  leveldb::Status WriteAt(uint64_t offset, const char* data, size_t n) {
-    while (n > 0) {
-      ssize_t w = ::pwrite(fd_, data, n, static_cast<off_t>(offset));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return PosixError(fname_, errno);
-      }
-      data += w;
-      n -= static_cast<size_t>(w);
-      offset += static_cast<uint64_t>(w);
-    }
-    return leveldb::Status::OK();
-  }
-
-  leveldb::Status WriteZeros(uint64_t from, uint64_t to) {
-    static const std::string kZeros(64 << 10, '\0');
-    for (uint64_t at = from; at < to; at += kZeros.size()) {
-      leveldb::Status s = WriteAt(at, kZeros.data(), std::min<uint64_t>(kZeros.size(), to - at));
-      if (!s.ok()) return s;
-    }
-    return leveldb::Status::OK();
-  }
 
   PreallocatedLogEnv* const env_;
   const std::string fname_;
@@ -227,28 +234,13 @@ void PreallocatedLogEnv::SpareLoop() {
 
 Status PreallocatedLogEnv::WriteSpare(const std::string& dir) {
   const std::string tmp = (std::filesystem::path(dir) / kSpareName).string() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
   // Synced in small steps: the writers' fsyncs share the disk's queue with these zeros, and
   // one flush of the whole spare would hold a few of them up for milliseconds.
-  static const std::string kZeros(256 << 10, '\0');
   Status s;
-  for (uint64_t at = 0; at < kSpareBytes && s.ok(); at += kZeros.size()) {
-    const char* p = kZeros.data();
-    size_t n = kZeros.size();
-    while (n > 0) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        s = Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-        break;
-      }
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-    if (s.ok() && ::fdatasync(fd) != 0) {
-      s = Status::IOError("cannot sync " + tmp + ": " + std::strerror(errno));
-    }
+  if (int e = WriteZeros(fd, 0, kSpareBytes, /*sync_each=*/true)) {
+    s = Status::IOError("cannot write " + tmp + ": " + std::strerror(e));
   }
   ::close(fd);
   if (s.ok()) {
