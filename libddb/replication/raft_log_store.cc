@@ -162,6 +162,7 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
   std::lock_guard<std::mutex> lock(write_mu_);
   leveldb::WriteBatch wb;
   std::map<GroupId, raft::Index> new_last;
+  std::map<GroupId, raft::Index> first_added;  // the first entry index this batch writes
   for (const Batch::Op& op : batch.ops_) {
     raft::Index last = new_last.count(op.group) ? new_last[op.group] : LastIndex(op.group);
     if (op.snapshot) {
@@ -172,18 +173,30 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
         // instead of ten thousand at once in this one.
         auto [it, fresh] = deferred_.try_emplace(op.group, Deferred{0, op.snapshot->index});
         if (fresh) {
-          it->second.next = FirstEntryIndex(op.group);
+          // Where the last deletions stopped, when known: seeking the first entry on disk
+          // means stepping over the tombstones of every earlier compaction not yet compacted
+          // away by LevelDB (milliseconds, on the Raft loop).
+          auto done = deleted_through_.find(op.group);
+          // (Entries earlier in this batch are not on disk yet, but will be.)
+          auto added = first_added.find(op.group);
+          it->second.next = done != deleted_through_.end()
+                                ? done->second + 1
+                                : std::min(FirstEntryIndex(op.group),
+                                           added != first_added.end() ? added->second : UINT64_MAX);
         } else {
           it->second.to = std::max(it->second.to, op.snapshot->index);
         }
       } else {
         DeleteEntries(&wb, op.group, UINT64_MAX);  // an installed snapshot replaces the log
         deferred_.erase(op.group);
+        deleted_through_[op.group] = op.snapshot->index;
         last = op.snapshot->index;
       }
     }
     if (!op.entries.empty()) {
       raft::Index first = op.entries.front().index;
+      auto added = first_added.try_emplace(op.group, first).first;
+      added->second = std::min(added->second, first);
       for (raft::Index i = first; i <= last; ++i) wb.Delete(EntryKey(op.group, i));
       for (const raft::Entry& e : op.entries) {
         wb.Put(EntryKey(op.group, e.index), Frame(EncodeEntry(e)));
@@ -199,7 +212,13 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
   for (auto it = deferred_.begin(); it != deferred_.end() && budget > 0;) {
     Deferred& d = it->second;
     for (; d.next <= d.to && budget > 0; ++d.next, --budget) wb.Delete(EntryKey(it->first, d.next));
-    it = d.next > d.to ? deferred_.erase(it) : std::next(it);
+    if (d.next > d.to) {
+      raft::Index& done = deleted_through_[it->first];
+      done = std::max(done, d.to);
+      it = deferred_.erase(it);
+    } else {
+      ++it;
+    }
   }
   leveldb::WriteOptions wo;
   wo.sync = sync_ && sync;
@@ -209,6 +228,7 @@ Status RaftLogStore::Write(const Batch& batch, bool sync) {
     // The deletions planned here did not happen: forget them; each group's next compaction
     // finds its first entry on disk again.
     deferred_.clear();
+    deleted_through_.clear();
     return Status::IOError("raft log write: " + s.ToString());
   }
   for (auto [group, last] : new_last) last_index_[group] = last;
@@ -306,6 +326,7 @@ Status RaftLogStore::DropGroup(GroupId group) {
   leveldb::Status s = db_->Write(wo, &wb);
   last_index_.erase(group);
   deferred_.erase(group);
+  deleted_through_.erase(group);
   return s.ok() ? Status::OK() : Status::IOError("raft log drop: " + s.ToString());
 }
 

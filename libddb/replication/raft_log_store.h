@@ -109,6 +109,9 @@ class RaftLogStore {
   std::mutex write_mu_;  // serializes Write() and DropGroup()
   std::map<GroupId, raft::Index> last_index_;  // GUARDED_BY(write_mu_)
   std::map<GroupId, Deferred> deferred_;       // GUARDED_BY(write_mu_)
+  // Per group, the index up to which every entry is known deleted from disk (where the next
+  // compaction's deletions start), learnt since opening.
+  std::map<GroupId, raft::Index> deleted_through_;  // GUARDED_BY(write_mu_)
 };
 
 }  // namespace ddb::replication

@@ -171,6 +171,41 @@ TEST_F(RaftLogStoreTest, CompactedEntriesAreDeletedAFewAtATime) {
   EXPECT_EQ(entries_on_disk(), 53u);
 }
 
+TEST_F(RaftLogStoreTest, ALaterCompactionDeletesFromWhereTheLastStopped) {
+  auto store = Open();
+  RaftLogStore::Batch b;
+  b.Add(1, Entries(1, 1500, 1));
+  b.Compact(1, raft::SnapshotMeta{1200, 1, {{1}, {}, {}}});
+  ASSERT_TRUE(store->Write(b).ok());  // deletes 1..1000
+  RaftLogStore::Batch c;
+  c.Add(1, Entries(1501, 1501, 1));
+  ASSERT_TRUE(store->Write(c).ok());  // deletes 1001..1200: the first compaction is done
+  for (raft::Index i = 1502; i <= 1510; ++i) {
+    RaftLogStore::Batch next;
+    next.Add(1, Entries(i, i, 1));
+    if (i == 1502) next.Compact(1, raft::SnapshotMeta{1450, 1, {{1}, {}, {}}});
+    ASSERT_TRUE(store->Write(next).ok());
+  }
+  store.reset();
+  // Every entry up to the second snapshot is gone, none after it: the second compaction's
+  // deletions started where the first's ended (1201), not at the first entry on disk.
+  leveldb::DB* raw = nullptr;
+  ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir_.string(), &raw).ok());
+  std::unique_ptr<leveldb::DB> db(raw);
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+  std::vector<uint64_t> indexes;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() == 18 && it->key()[0] == 'g' && it->key()[8] == 1 && it->key()[9] == 'e') {
+      uint64_t index = 0;
+      for (int i = 10; i < 18; ++i) index = (index << 8) | static_cast<uint8_t>(it->key()[i]);
+      indexes.push_back(index);
+    }
+  }
+  ASSERT_EQ(indexes.size(), 60u);
+  EXPECT_EQ(indexes.front(), 1451u);
+  EXPECT_EQ(indexes.back(), 1510u);
+}
+
 TEST_F(RaftLogStoreTest, DropGroup) {
   auto store = Open();
   RaftLogStore::Batch b;
