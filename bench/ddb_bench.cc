@@ -21,14 +21,6 @@ namespace {
 
 using ddb::bench::Figures;
 
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string part;
-  while (std::getline(in, part, ',')) out.push_back(part);
-  return out;
-}
-
 const std::string kPayload(1000, 'x');
 
 std::string PutBody(const std::string& table, const std::string& pk, int64_t sk) {
@@ -97,8 +89,8 @@ int main(int argc, char** argv) {
   };
   std::mt19937_64 seed_rng(42);
 
-  for (const std::string& workload : Split(workloads_arg)) {
-    for (const std::string& c : Split(clients_arg)) {
+  for (const std::string& workload : ddb::bench::SplitCommas(workloads_arg)) {
+    for (const std::string& c : ddb::bench::SplitCommas(clients_arg)) {
       const int clients = std::stoi(c);
       if (workload == "put") {
         // Raw LevelDB: synced puts of the same size at the same concurrency.

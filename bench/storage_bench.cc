@@ -1,7 +1,8 @@
 // Durable write throughput of PartitionStore beside raw LevelDB, in the same run on the same
 // disk: N threads each doing synced puts of ~1 KB items for a fixed time. Then the Raft log's
 // kind of write with LevelDB's default Env and with PreallocatedLogEnv: one thread, synced
-// batches of 1, 5 and 16 entries of 1.1 KB. Prints ops/s and latency percentiles. Figures go
+// batches of 1, 5 and 16 entries of 1.1 KB; and unsynced puts (what applying costs). Prints
+// ops/s, latency percentiles and CPU time per operation. Figures go
 // to docs/benchmarks.md.
 //
 // Usage: build/bench/storage_bench [--threads N] [--seconds S] [--dir DIR]
@@ -75,6 +76,21 @@ int main(int argc, char** argv) {
       ddb::bench::Print("ddb PartitionStore put", threads, f);
     }
     std::filesystem::remove_all(dir);
+  }
+  // What applying an entry costs a replica at least: an unsynced 1 KB put, from one thread
+  // (compactions included, in this process's CPU).
+  std::filesystem::remove_all(dir);
+  {
+    leveldb::Options o;
+    o.create_if_missing = true;
+    leveldb::DB* db;
+    if (!leveldb::DB::Open(o, dir, &db).ok()) return 1;
+    const std::string value(1050, 'x');
+    ddb::bench::Figures f = ddb::bench::Run<int>(1, seconds, [](int) { return 0; }, [&](int&, int, int64_t i) {
+      return db->Put(leveldb::WriteOptions(), "user#" + std::to_string(i), value).ok();
+    });
+    ddb::bench::Print("raw leveldb unsynced put", 1, f);
+    delete db;
   }
   // The Raft log's writes: one thread, each write a synced batch of `entries` entries.
   for (int entries : {1, 5, 16}) {

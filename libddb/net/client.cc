@@ -60,9 +60,10 @@ Result<proto::ResponseEnvelope> Client::Attempt(const proto::RequestEnvelope& re
   if (sent != nullptr) *sent = false;
   try {
     const std::string frame = proto::EncodeRequest(request);
-    // Wait (briefly) for a connection: none within kConnectWait means the node is down.
+    // Wait (briefly) for a connection: none within kConnectWait means the node is down. (The
+    // socket's own event flags first: no system call when it is connected, the usual case.)
     const auto connect_by = std::min(deadline, std::chrono::steady_clock::now() + kConnectWait);
-    for (;;) {
+    while ((socket_->get(zmq::sockopt::events) & ZMQ_POLLOUT) == 0) {
       zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLOUT, 0};
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
           connect_by - std::chrono::steady_clock::now());
@@ -80,9 +81,9 @@ Result<proto::ResponseEnvelope> Client::Attempt(const proto::RequestEnvelope& re
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (remaining.count() <= 0) break;
-      zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, remaining);
-      if ((item.revents & ZMQ_POLLIN) == 0) continue;
+      // A blocking receive bounded by the deadline: it sleeps on the socket's mailbox alone,
+      // fewer system calls per answer than a poll followed by a receive.
+      socket_->set(zmq::sockopt::rcvtimeo, static_cast<int>(std::min<int64_t>(remaining.count(), INT32_MAX)));
       zmq::message_t delimiter, body;
       if (!socket_->recv(delimiter, zmq::recv_flags::none)) continue;
       if (!delimiter.more() || !socket_->recv(body, zmq::recv_flags::none)) continue;

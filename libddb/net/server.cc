@@ -120,21 +120,26 @@ void Server::Proxy() {
   // zmq::proxy, with two exceptions: requests for the inline operation are handled here, with
   // no answer, so that they never queue behind workers busy with slow requests; and requests
   // the fast path answers are answered from here.
-  auto recv_all = [](zmq::socket_t& from, std::vector<zmq::message_t>* parts) {
+  // Receives one whole message; false, with nothing received, when none waits (`flags`
+  // dontwait) or the socket is closing.
+  auto recv_all = [](zmq::socket_t& from, std::vector<zmq::message_t>* parts,
+                     zmq::recv_flags flags = zmq::recv_flags::none) {
     parts->clear();
     do {
       parts->emplace_back();
-      if (!from.recv(parts->back(), zmq::recv_flags::none)) {
+      if (!from.recv(parts->back(), parts->size() == 1 ? flags : zmq::recv_flags::none)) {
         parts->pop_back();
-        return;
+        return !parts->empty();
       }
     } while (parts->back().more());
+    return true;
   };
   auto send_all = [](zmq::socket_t& to, std::vector<zmq::message_t>* parts) {
     for (size_t i = 0; i < parts->size(); ++i) {
       to.send((*parts)[i], i + 1 < parts->size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
     }
   };
+  constexpr int kRequestsPerPoll = 64;
   t_proxy_outbox = outbox_.get();
   try {
     std::vector<zmq::message_t> parts;
@@ -147,8 +152,13 @@ void Server::Proxy() {
         uint64_t count = 0;
         (void)!::read(outbox_->event_fd, &count, sizeof(count));
       }
-      if ((items[0].revents & ZMQ_POLLIN) != 0) {
-        recv_all(*frontend_, &parts);
+      // Every request waiting is taken before the next poll (a bounded number, so that the
+      // answers of a busy server still leave): one poll, a system call, per burst instead of
+      // one per request.
+      for (int taken = 0; (items[0].revents & ZMQ_POLLIN) != 0 && taken < kRequestsPerPoll &&
+                          recv_all(*frontend_, &parts, taken == 0 ? zmq::recv_flags::none
+                                                                  : zmq::recv_flags::dontwait);
+           ++taken) {
         bool handled = false;
         if ((inline_handler_ || fast_handler_) && !parts.empty()) {
           const zmq::message_t& last = parts.back();
