@@ -52,6 +52,19 @@ inline double MachineBusySeconds() {
   return (user + nice + system + irq + softirq) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The figures of a run that took `elapsed` seconds and `process_cpu` / `machine_cpu` seconds of
+// CPU, from the latency (in microseconds) of every operation.
+inline Figures Summarize(std::vector<double> latencies, double elapsed, int64_t errors, double process_cpu,
+                         double machine_cpu) {
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    return latencies.empty() ? 0.0 : latencies[static_cast<size_t>(p * static_cast<double>(latencies.size() - 1))];
+  };
+  const double ops = std::max<double>(1, static_cast<double>(latencies.size()));
+  return {static_cast<double>(latencies.size()) / elapsed, pct(0.50), pct(0.99), pct(0.999), errors,
+          process_cpu / ops * 1e6, machine_cpu / ops * 1e6};
+}
+
 // Runs `op(thread, i)` (returning false on error) on `threads` threads for `seconds`.
 // `make_state(thread)` builds each thread's state first (connections), outside the timing.
 template <typename State, typename MakeState, typename Op>
@@ -82,11 +95,7 @@ Figures Run(int threads, double seconds, MakeState make_state, Op op) {
   const double process_cpu = ProcessCpuSeconds() - process0, machine_cpu = MachineBusySeconds() - machine0;
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[static_cast<size_t>(p * static_cast<double>(all.size() - 1))]; };
-  const double ops = std::max<double>(1, static_cast<double>(all.size()));
-  return {static_cast<double>(all.size()) / elapsed, pct(0.50), pct(0.99), pct(0.999), errors.load(),
-          process_cpu / ops * 1e6, machine_cpu / ops * 1e6};
+  return Summarize(std::move(all), elapsed, errors.load(), process_cpu, machine_cpu);
 }
 
 inline void Print(const char* what, int threads, const Figures& f) {

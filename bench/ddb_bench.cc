@@ -4,6 +4,9 @@
 // Usage: build/bench/ddb-bench --cluster FILE [--clients 1,16] [--seconds 5] [--items 20000]
 //                              [--workloads put,get,query] [--raw-dir DIR]
 //                              [--raw no]  (skip the raw LevelDB runs, e.g. while profiling)
+//                              [--driver loop|threads]
+// --driver loop (the default) drives every client connection from one thread, as wrk does;
+// threads gives each connection a thread and a blocking net::Client (what a command uses).
 // The node must be running (ddb-cluster up); the benchmark creates and deletes its tables.
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +17,7 @@
 #include <leveldb/db.h>
 
 #include "bench/bench_util.h"
+#include "bench/loop_driver.h"
 #include "libddb/client/session.h"
 #include "libddb/net/client.h"
 
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
   double seconds = 5;
   int64_t items = 20000;
   bool with_raw = true;
+  std::string driver = "loop";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--cluster") cluster = argv[i + 1];
@@ -49,6 +54,11 @@ int main(int argc, char** argv) {
     if (flag == "--workloads") workloads_arg = argv[i + 1];
     if (flag == "--raw-dir") raw_dir = argv[i + 1];
     if (flag == "--raw") with_raw = std::string(argv[i + 1]) != "no";
+    if (flag == "--driver") driver = argv[i + 1];
+  }
+  if (driver != "loop" && driver != "threads") {
+    std::fprintf(stderr, "ddb-bench: --driver takes loop or threads, not '%s'\n", driver.c_str());
+    return 2;
   }
   auto session = ddb::client::Session::Open(cluster);
   if (!session.ok()) {
@@ -87,7 +97,16 @@ int main(int argc, char** argv) {
     std::printf("  (table leader at %s, %zu node(s))\n", target.c_str(), (*session)->config().nodes.size());
     return true;
   };
-  std::mt19937_64 seed_rng(42);
+  // Runs `clients` connections to the table's leader, each with one request in flight: all
+  // from one thread (--driver loop, as wrk does), or one thread and Client each (threads).
+  auto drive = [&](int clients, const ddb::bench::NextRequest& next) {
+    if (driver == "loop") return ddb::bench::RunLoop(target, clients, seconds, next);
+    return ddb::bench::Run<ClientPtr>(clients, seconds, connect, [&](ClientPtr& cl, int t, int64_t i) {
+      std::string op, body;
+      next(t, i, &op, &body);
+      return cl->Call(op, body).ok();
+    });
+  };
 
   for (const std::string& workload : ddb::bench::SplitCommas(workloads_arg)) {
     for (const std::string& c : ddb::bench::SplitCommas(clients_arg)) {
@@ -112,8 +131,9 @@ int main(int argc, char** argv) {
         std::filesystem::remove_all(raw_dir);
         if (with_raw) ddb::bench::Print("raw leveldb sync put (1 KB)", clients, raw);
         if (!setup_and_find_leader()) return 1;
-        Figures f = ddb::bench::Run<ClientPtr>(clients, seconds, connect, [&](ClientPtr& cl, int t, int64_t i) {
-          return cl->Call("PutItem", PutBody(table, "user#" + std::to_string(t), i)).ok();
+        Figures f = drive(clients, [&](int conn, int64_t i, std::string* op, std::string* body) {
+          *op = "PutItem";
+          *body = PutBody(table, "user#" + std::to_string(conn), i);
         });
         ddb::bench::Print("ddb PutItem (1 KB, synced)", clients, f);
         if (with_raw) std::printf("  ratio ddb/raw: %.2f\n", f.ops_per_sec / raw.ops_per_sec);
@@ -137,12 +157,13 @@ int main(int argc, char** argv) {
         delete db;
         std::filesystem::remove_all(raw_dir);
         ddb::bench::Print("raw leveldb random get", clients, raw);
-        struct GetState { ClientPtr client; std::mt19937_64 rng; };
-        Figures f = ddb::bench::Run<GetState>(clients, seconds, [&](int t) { return GetState{connect(t), std::mt19937_64(t)}; },
-            [&](GetState& s, int, int64_t) {
-              return s.client->Call("GetItem", "{\"TableName\":\"" + table + "\",\"Key\":{\"pk\":{\"S\":\"k" +
-                                                   std::to_string(s.rng() % items) + "\"},\"sk\":{\"N\":\"0\"}}}").ok();
-            });
+        std::vector<std::mt19937_64> rngs;
+        for (int t = 0; t < clients; ++t) rngs.emplace_back(t);
+        Figures f = drive(clients, [&](int conn, int64_t, std::string* op, std::string* body) {
+          *op = "GetItem";
+          *body = "{\"TableName\":\"" + table + "\",\"Key\":{\"pk\":{\"S\":\"k" +
+                  std::to_string(rngs[static_cast<size_t>(conn)]() % items) + "\"},\"sk\":{\"N\":\"0\"}}}";
+        });
         ddb::bench::Print("ddb GetItem (random key)", clients, f);
       } else if (workload == "query") {
         if (!setup_and_find_leader()) return 1;
@@ -152,14 +173,16 @@ int main(int argc, char** argv) {
             if (!Must((*session)->Call("PutItem", PutBody(table, "p" + std::to_string(p), s)), "preload")) return 1;
           }
         }
-        struct QState { ClientPtr client; std::mt19937_64 rng; };
-        Figures f = ddb::bench::Run<QState>(clients, seconds, [&](int t) { return QState{connect(t), std::mt19937_64(t)}; },
-            [&](QState& s, int, int64_t) {
-              return s.client->Call("Query", "{\"TableName\":\"" + table +
+        std::vector<std::mt19937_64> rngs;
+        for (int t = 0; t < clients; ++t) rngs.emplace_back(t);
+        Figures f = drive(clients, [&](int conn, int64_t, std::string* op, std::string* body) {
+          std::mt19937_64& rng = rngs[static_cast<size_t>(conn)];
+          *op = "Query";
+          *body = "{\"TableName\":\"" + table +
                   "\",\"KeyConditionExpression\":\"pk = :p AND sk >= :s\",\"Limit\":10,\"ExpressionAttributeValues\":"
-                  "{\":p\":{\"S\":\"p" + std::to_string(s.rng() % partitions) + "\"},\":s\":{\"N\":\"" +
-                  std::to_string(s.rng() % 90) + "\"}}}").ok();
-            });
+                  "{\":p\":{\"S\":\"p" + std::to_string(rng() % partitions) + "\"},\":s\":{\"N\":\"" +
+                  std::to_string(rng() % 90) + "\"}}}";
+        });
         ddb::bench::Print("ddb Query (Limit 10, 1 KB items)", clients, f);
       }
     }
