@@ -50,7 +50,7 @@ class AsyncSession {
   AsyncSession& operator=(const AsyncSession&) = delete;
 
   // Starts a call; `done` runs later, from Process() (never from inside Call). `affinity`
-  // (say, the table name of a write) is a hint only: the call goes where the last call with
+  // (say, the table name of an item call) is a hint only: the call goes where the last call with
   // the same affinity was served, when that node is known.
   void Call(std::string operation, std::string body, Done done, const std::string& affinity = {});
 

@@ -196,8 +196,11 @@ Status Gateway::Connect() {
   return Status::OK();
 }
 
-std::string WriteAffinity(std::string_view operation, std::string_view body) {
-  if (operation != "PutItem" && operation != "UpdateItem" && operation != "DeleteItem") return {};
+std::string TableAffinity(std::string_view operation, std::string_view body) {
+  if (operation != "PutItem" && operation != "UpdateItem" && operation != "DeleteItem" &&
+      operation != "GetItem" && operation != "Query") {
+    return {};
+  }
   // The first "TableName" member whose value is a string (an attribute of that name inside
   // the item is an object, and is skipped). A hint only: a wrong one costs a forward.
   constexpr std::string_view kKey = "\"TableName\"";
@@ -227,7 +230,7 @@ void Gateway::Handle(http::Request& request, http::Server::Respond respond) {
   }
   // A table's writes go to the node that served its last write: its leader, unless
   // leadership moved (then that node forwards, and names the new leader in its answer).
-  const std::string affinity = WriteAffinity(operation, body);
+  const std::string affinity = TableAffinity(operation, body);
   async_->Call(std::move(operation), std::move(body),
                [respond = std::move(respond)](Result<std::string> result, std::string error_item) {
                  respond(Answer(std::move(result), error_item));

@@ -83,9 +83,11 @@ void FinishResponse(http::Response* response);
 // `max_bytes` inflated.
 Result<std::string> Gunzip(std::string_view data, size_t max_bytes);
 
-// The table a PutItem, UpdateItem or DeleteItem request names (its body's first "TableName"
-// with a string value), for AsyncSession's affinity; empty for other operations or when not
-// found. A hint only: a wrong one costs the node a forward.
-std::string WriteAffinity(std::string_view operation, std::string_view body);
+// The table a single-partition item request (PutItem, UpdateItem, DeleteItem, GetItem, Query)
+// names (its body's first "TableName" with a string value), for AsyncSession's affinity: the
+// table's calls go to the node that last served one, which is the table's leader once a write
+// has gone through. Empty for other operations (a Scan or a batch may span partitions led by
+// different nodes) or when not found. A hint only: a wrong one costs the node a forward.
+std::string TableAffinity(std::string_view operation, std::string_view body);
 
 }  // namespace ddb::gateway

@@ -64,14 +64,17 @@ void ExpectError(const http::Response& r, int status, const std::string& type) {
   EXPECT_EQ(Header(r, "Content-Type"), "application/x-amz-json-1.0");
 }
 
-TEST(GatewayTest, WriteAffinityIsTheWrittenTable) {
-  EXPECT_EQ(WriteAffinity("PutItem", R"({"TableName":"songs","Item":{"id":{"N":"1"}}})"), "songs");
-  EXPECT_EQ(WriteAffinity("DeleteItem", R"({ "Key": {"id":{"N":"1"}}, "TableName" : "a.b-c_1" })"), "a.b-c_1");
+TEST(GatewayTest, TableAffinityIsTheTableOfASinglePartitionItemCall) {
+  EXPECT_EQ(TableAffinity("PutItem", R"({"TableName":"songs","Item":{"id":{"N":"1"}}})"), "songs");
+  EXPECT_EQ(TableAffinity("DeleteItem", R"({ "Key": {"id":{"N":"1"}}, "TableName" : "a.b-c_1" })"), "a.b-c_1");
   // An attribute named TableName inside the item is an object: the table's name comes after.
-  EXPECT_EQ(WriteAffinity("UpdateItem", R"({"Key":{"TableName":{"S":"x"}},"TableName":"t"})"), "t");
-  EXPECT_EQ(WriteAffinity("GetItem", R"({"TableName":"songs"})"), "");
-  EXPECT_EQ(WriteAffinity("PutItem", R"({"Item":{}})"), "");
-  EXPECT_EQ(WriteAffinity("PutItem", R"({"TableName":"unterminated)"), "");
+  EXPECT_EQ(TableAffinity("UpdateItem", R"({"Key":{"TableName":{"S":"x"}},"TableName":"t"})"), "t");
+  EXPECT_EQ(TableAffinity("GetItem", R"({"TableName":"songs","Key":{"id":{"N":"1"}}})"), "songs");
+  EXPECT_EQ(TableAffinity("Query", R"({"TableName":"songs","KeyConditionExpression":"id = :i"})"), "songs");
+  EXPECT_EQ(TableAffinity("Scan", R"({"TableName":"songs"})"), "");
+  EXPECT_EQ(TableAffinity("BatchGetItem", R"({"RequestItems":{"songs":{"Keys":[]}}})"), "");
+  EXPECT_EQ(TableAffinity("PutItem", R"({"Item":{}})"), "");
+  EXPECT_EQ(TableAffinity("PutItem", R"({"TableName":"unterminated)"), "");
 }
 
 TEST(GatewayTest, HealthCheckAnswersWithoutSignature) {
