@@ -64,6 +64,7 @@ def main():
     print("| run | ddb req/s | dynalite req/s | ratio | ddb p50 | dynalite p50 | ratio | ddb p99 | dynalite p99 | ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     notes = []
+    inspected = all(r.get("inspected", True) for r in res.values())
     for run, label in ROWS:
         d, y = res.get(("ddb", run)), res.get(("dynalite", run))
         if not d and not y:
@@ -78,9 +79,14 @@ def main():
                 continue
             sock = sum(r["socket_errors"].values())
             if r["non200"] or sock:
-                notes.append("%s %s: %d non-200 of %d (%s), %d socket errors %s; first: %s"
-                             % (t, label, r["non200"], r["requests"], json.dumps(r["statuses"]), sock,
-                                json.dumps(r["socket_errors"]), r["first_error"]))
+                if r.get("inspected", True):
+                    notes.append("%s %s: %d non-200 of %d (%s), %d socket errors %s; first: %s"
+                                 % (t, label, r["non200"], r["requests"], json.dumps(r["statuses"]), sock,
+                                    json.dumps(r["socket_errors"]), r["first_error"]))
+                else:
+                    notes.append("%s %s: %d answers of status 400 or more of %d, %d socket errors %s "
+                                 "(run.sh --inspect shows the statuses and the first body)"
+                                 % (t, label, r["non200"], r["requests"], sock, json.dumps(r["socket_errors"])))
             if run == "put" and r["repeats"]:
                 notes.append("%s %s: the request file wrapped, %d puts overwrote keys written earlier in the run"
                              % (t, label, r["repeats"]))
@@ -90,8 +96,11 @@ def main():
         print()
         for n in notes:
             print("- " + n)
-    else:
+    elif inspected:
         print("Every request answered 200 (no non-200, no socket errors).")
+    else:
+        print("No answer with a status of 400 or more (wrk's count; --inspect checks every status) "
+              "and no socket errors.")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@
 # LevelDB on disk), same machine, same pre-signed requests, same wrk settings.
 #
 #   bash bench/gateway/run.sh [--only ddb|dynalite] [--seconds N] [--workloads put,get,query]
-#                             [--out DIR] [--keep]
+#                             [--out DIR] [--keep] [--inspect]
 #
 # For each target: start it fresh in a temporary directory, then for each workload
 # setup.py (tables, data), gen_requests.py (signed now), wrk -t2 -c16 -d${SECONDS}s; get also
 # runs at -t1 -c1 (latency of one client). Then stop it. Prints a Markdown table at the end;
 # raw wrk output and one JSON line per run are kept in --out (default build/bench-gateway/<time>).
+# Answers with a status of 400 or more are counted (wrk's own count); --inspect has replay.lua
+# look at every answer (any status but 200, the first error's body), at a cost in the client's
+# CPU that the servers share: for finding out what went wrong, not for the figures.
 #
 # Env: SECONDS (run length per wrk run, default 10), DDB_BIN (default build/bin),
 #      DDB_BASE_PORT (17400: node N on +N), GATEWAY_PORT (17480), DYNALITE_PORT (17490),
@@ -34,6 +37,7 @@ only=""
 workloads="put,get,query"
 out=""
 keep=0
+inspect=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --only) only="${2:-}"; shift 2 ;;
@@ -45,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --out) out="${2:-}"; shift 2 ;;
     --out=*) out="${1#--out=}"; shift ;;
     --keep) keep=1; shift ;;
+    --inspect) inspect=1; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
@@ -225,9 +230,9 @@ run_wrk() {
   local target="$1" endpoint="$2" workload="$3" label="$4" t="$5" c="$6" file="$7"
   local logf="$out/$target-$label.wrk.txt"
   log "$target $label: wrk -t$t -c$c -d${duration}s"
-  if ! timeout "$((duration + 120))" wrk -t"$t" -c"$c" -d"${duration}s" --timeout 10s \
-      -s "$here/replay.lua" "$endpoint/" -- "$file" "target=$target" "workload=$workload" \
-      "run=$label" "threads=$t" "connections=$c" >"$logf" 2>&1; then
+  if ! REPLAY_INSPECT="$inspect" timeout "$((duration + 120))" wrk -t"$t" -c"$c" -d"${duration}s" \
+      --timeout 10s -s "$here/replay.lua" "$endpoint/" -- "$file" "target=$target" \
+      "workload=$workload" "run=$label" "threads=$t" "connections=$c" >"$logf" 2>&1; then
     cat "$logf" >&2
     die "wrk failed for $target $label"
   fi
