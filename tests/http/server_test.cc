@@ -270,6 +270,38 @@ TEST_F(ServerTest, ASlowRequestDoesNotHoldUpOtherConnections) {
   EXPECT_TRUE(closing.ClosedByPeer());
 }
 
+// A client that sends its request and shuts its sending side gets the answer, even when the
+// end of its stream is read while the request is still being answered.
+TEST_F(ServerTest, AClientThatShutsItsSideStillGetsTheAnswer) {
+  StartServer(Echo);
+  Conn c(server_->port());
+  c.Send("GET /later HTTP/1.1\r\n\r\n");
+  ASSERT_EQ(shutdown(c.fd(), SHUT_WR), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the server reads the end
+  Release();
+  auto r = c.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Body(r[0]), "later:/later");
+  EXPECT_TRUE(c.ClosedByPeer());
+}
+
+// Requests sent while an earlier one is being answered are read ahead and answered after it,
+// in order.
+TEST_F(ServerTest, RequestsReadAheadWhileOneIsAnsweredAreServedInOrder) {
+  StartServer(Echo);
+  Conn c(server_->port());
+  c.Send("GET /later HTTP/1.1\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  c.Send("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  Release();
+  auto r = c.ReadResponses(3);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(Body(r[0]), "later:/later");
+  EXPECT_EQ(Body(r[1]), "/a|");
+  EXPECT_EQ(Body(r[2]), "/b|");
+}
+
 TEST_F(ServerTest, ManyConcurrentConnections) {
   StartServer(Echo);
   constexpr int kConnections = 300;
