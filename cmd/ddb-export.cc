@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   app.add_option("--format", format, "ddb (DynamoDB JSON lines, default), plain (JSON lines) or csv")
       ->check(CLI::IsMember({"ddb", "plain", "csv"}));
   app.add_option("--columns", columns_spec, "For csv: the header, NAME[:TYPE],... (TYPE S, N, B, BOOL)");
+  bool consistent = false;
+  app.add_flag("--consistent", consistent, "Strongly consistent reads (every write acknowledged before each page)");
   if (int rc = ddb::cmd::ParseArgs(app, argc, argv); rc >= 0) return rc;
   std::vector<ddb::cmd::CsvColumn> columns;
   if (format == "csv") {
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
     std::string body = "{";
     ddb::cmd::AddString(&body, "TableName", table);
     if (!start.empty()) ddb::cmd::AddRaw(&body, "ExclusiveStartKey", start);
+    if (consistent) ddb::cmd::AddRaw(&body, "ConsistentRead", "true");
     ddb::Result<std::string> r = session->Call("Scan", body + "}");
     if (!r.ok()) return ddb::cmd::Fail(kProgram, r.status());
     rapidjson::Document doc;

@@ -274,12 +274,17 @@ error as ddb-import: line N: ErrorName: message.""",
     see=["ddb-export(1)", "ddb-scan(1)", "ddb-item(1)"]),
   "ddb-export": dict(
     summary="write every item of a table to standard output",
-    synopsis=["--table NAME [--format ddb|plain|csv] [--columns NAME[:TYPE],...]"],
+    synopsis=["--table NAME [--format ddb|plain|csv] [--columns NAME[:TYPE],...] [--consistent]"],
     description="""Writes every item of the table as DynamoDB JSON lines (default), plain JSON lines, or
 CSV with the given columns (a header line first; values of another type than the column's are
-written as their plain JSON). Reads page by page: constant memory.""",
+written as their plain JSON). Reads page by page: constant memory. By default the pages are
+eventually consistent reads, as DynamoDB's Scan: a write acknowledged just before may not be
+in them yet; with --consistent each page holds every write acknowledged before it was read
+(not a snapshot of the whole table: writes during a long export land in the pages read after
+them).""",
     options=[("--table NAME", "The table."), ("--format ddb|plain|csv", "The output format (default ddb)."),
-             ("--columns SPEC", "For csv: the columns, as NAME[:TYPE],... with TYPE S, N, B or BOOL.")],
+             ("--columns SPEC", "For csv: the columns, as NAME[:TYPE],... with TYPE S, N, B or BOOL."),
+             ("--consistent", "Strongly consistent reads.")],
     output="The items, one line each (after a header line for csv).",
     examples=["ddb-export --table music --format csv --columns artist:S,song:S,year:N"],
     see=["ddb-import(1)", "ddb-scan(1)"]),

@@ -26,14 +26,16 @@ check "list-tables" '{"TableName":"music"}' "$(ddb-list-tables)"
 printf '%s\n' '{"artist":"Abba","song":"Waterloo","year":1974}' '{"artist":"Abba","song":"SOS","year":1975}' \
   '{"artist":"Nina","song":"Sinnerman","year":1965}' | ddb-put --table music --plain
 check "put from stdin" 0 "$?"
+# Reads that must see the writes just made are strongly consistent (--consistent), as in
+# DynamoDB: an eventually consistent read may go to a replica that has not applied them yet.
 check "get" '{"artist":{"S":"Abba"},"song":{"S":"SOS"},"year":{"N":"1975"}}' \
-  "$(ddb-get --table music --key '{"artist":{"S":"Abba"},"song":{"S":"SOS"}}')"
+  "$(ddb-get --table music --consistent --key '{"artist":{"S":"Abba"},"song":{"S":"SOS"}}')"
 check "get missing" "" "$(ddb-get --table music --plain --key '{"artist":"Abba","song":"nope"}')"
 check "query order" '{"song":"SOS"} {"song":"Waterloo"}' \
-  "$(ddb-query --table music --plain --key-condition 'artist = :a' --values '{":a":{"S":"Abba"}}' --projection song | tr '\n' ' ' | sed 's/ $//')"
+  "$(ddb-query --table music --consistent --plain --key-condition 'artist = :a' --values '{":a":{"S":"Abba"}}' --projection song | tr '\n' ' ' | sed 's/ $//')"
 check "query reverse limit" '{"song":"Waterloo"}' \
   "$(ddb-query --table music --plain --key-condition 'artist = :a' --values '{":a":{"S":"Abba"}}' --projection song --reverse --limit 1)"
-check "scan count" '{"Count":3,"ScannedCount":3}' "$(ddb-scan --table music --count)"
+check "scan count" '{"Count":3,"ScannedCount":3}' "$(ddb-scan --table music --consistent --count)"
 check "update" '{"year":1976}' \
   "$(ddb-update --table music --plain --key '{"artist":"Abba","song":"SOS"}' --update 'SET #y = #y + :one' --names '{"#y":"year"}' --values '{":one":{"N":"1"}}' --return UPDATED_NEW)"
 
@@ -51,11 +53,11 @@ check "bad flag: exit 2" 2 "$?"
 printf '%s\n' '{"artist":"Z","song":"1"}' '{"artist":"Z","song":' | ddb-put --table music --plain 2>"$tmp/err"
 check "put bad line: exit 1" 1 "$?"
 check "put bad line: names the line" 1 "$(grep -c '^ddb-put: line 2: SerializationException' "$tmp/err")"
-check "put bad line: nothing written" "" "$(ddb-get --table music --plain --key '{"artist":"Z","song":"1"}')"
+check "put bad line: nothing written" "" "$(ddb-get --table music --consistent --plain --key '{"artist":"Z","song":"1"}')"
 printf '%s\n' '{"artist":"Y","song":"1"}' '{"artist":"Y"}' | ddb-import --table music --format plain >/dev/null 2>"$tmp/err"
 check "import bad line: exit 1" 1 "$?"
 check "import bad line: message" "ddb-import: line 2: ValidationException: One or more parameter values were invalid: Missing the key song in the item" "$(head -1 "$tmp/err")"
-check "import bad line: nothing written" "" "$(ddb-get --table music --plain --key '{"artist":"Y","song":"1"}')"
+check "import bad line: nothing written" "" "$(ddb-get --table music --consistent --plain --key '{"artist":"Y","song":"1"}')"
 check "oversized item" "ddb-put: line 1: ValidationException: Item size has exceeded the maximum allowed size" \
   "$(python3 -c 'print("{\"artist\":\"Big\",\"song\":\"x\",\"b\":\"" + "x"*409600 + "\"}")' | ddb-put --table music --plain 2>&1)"
 check "wrong key type" "ddb-put: ValidationException: One or more parameter values were invalid: Type mismatch for key song expected: S actual: N" \
@@ -73,7 +75,7 @@ check "query wrong key type" "ddb-query: ValidationException: One or more parame
 check "scan bad filter" 1 "$(ddb-scan --table music --filter 'a <' 2>/dev/null; echo $?)"
 check "put bad number" "ddb-put: ValidationException: The parameter cannot be converted to a numeric value: 1x" \
   "$(ddb-put --table music --item '{"artist":{"S":"A"},"song":{"S":"B"},"n":{"N":"1x"}}' 2>&1)"
-check "scan count unchanged" '{"Count":3,"ScannedCount":3}' "$(ddb-scan --table music --count)"
+check "scan count unchanged" '{"Count":3,"ScannedCount":3}' "$(ddb-scan --table music --consistent --count)"
 
 # Repeated keys keep their input order: the last line for a key wins, whatever the batching.
 python3 -c '
@@ -81,27 +83,27 @@ import json
 for i in range(300): print(json.dumps({"artist": "Dup", "song": str(i % 7), "v": i}))' \
   | ddb-import --table music --format plain --concurrency 4 >/dev/null
 check "import: last line wins" '{"artist":"Dup","song":"3","v":297}' \
-  "$(ddb-get --table music --plain --key '{"artist":"Dup","song":"3"}')"
+  "$(ddb-get --table music --consistent --plain --key '{"artist":"Dup","song":"3"}')"
 for s in 0 1 2 3 4 5 6; do ddb-delete --table music --plain --key "{\"artist\":\"Dup\",\"song\":\"$s\"}"; done
 
 # Pipes: export to CSV and back, scan into import copies a table.
 ddb-create-table --table music_copy --key artist:S --sort song:S >/dev/null
 check "scan | import" '{"imported":3,"invalid":0}' "$(ddb-scan --table music | ddb-import --table music_copy)"
-check "copy identical" "$(ddb-export --table music | sort)" "$(ddb-export --table music_copy | sort)"
+check "copy identical" "$(ddb-export --table music | sort)" "$(ddb-export --table music_copy --consistent | sort)"
 ddb-export --table music --format csv --columns artist:S,song:S,year:N > "$tmp/music.csv"
 check "csv header" "artist:S,song:S,year:N" "$(head -1 "$tmp/music.csv")"
 ddb-create-table --table music_csv --key artist:S --sort song:S >/dev/null
 check "csv round trip" '{"imported":3,"invalid":0}' "$(ddb-import --table music_csv --format csv < "$tmp/music.csv")"
-check "csv copy identical" "$(ddb-export --table music --format plain | sort)" "$(ddb-export --table music_csv --format plain | sort)"
+check "csv copy identical" "$(ddb-export --table music --format plain | sort)" "$(ddb-export --table music_csv --consistent --format plain | sort)"
 check "delete-table" 0 "$(ddb-delete-table --table music_csv >/dev/null; echo $?)"
 
 check "batch-write" '{"written":2}' "$(printf '%s\n' '{"PutRequest":{"Item":{"artist":{"S":"B"},"song":{"S":"1"}}}}' \
   '{"PutRequest":{"Item":{"artist":{"S":"B"},"song":{"S":"2"}}}}' | ddb-batch-write --table music_copy)"
 check "batch-get" '{"artist":"B","song":"1"} {"artist":"B","song":"2"}' \
-  "$(printf '%s\n' '{"artist":"B","song":"1"}' '{"artist":"B","song":"2"}' '{"artist":"B","song":"3"}' | ddb-batch-get --table music_copy --plain | sort | tr '\n' ' ' | sed 's/ $//')"
+  "$(printf '%s\n' '{"artist":"B","song":"1"}' '{"artist":"B","song":"2"}' '{"artist":"B","song":"3"}' | ddb-batch-get --table music_copy --consistent --plain | sort | tr '\n' ' ' | sed 's/ $//')"
 printf '%s\n' '{"PutRequest":{"Item":{"artist":{"S":"C"},"song":{"S":"1"}}}}' '{"Bogus":{}}' | ddb-batch-write --table music_copy >/dev/null 2>"$tmp/err"
 check "batch-write bad line" "1 ddb-batch-write: line 2: ValidationException: expected {\"PutRequest\":{\"Item\":...}} or {\"DeleteRequest\":{\"Key\":...}}" "$? $(head -1 "$tmp/err")"
-check "batch-write bad line: nothing written" "" "$(ddb-get --table music_copy --plain --key '{"artist":"C","song":"1"}')"
+check "batch-write bad line: nothing written" "" "$(ddb-get --table music_copy --consistent --plain --key '{"artist":"C","song":"1"}')"
 
 # Every command has --help.
 check "update-table" '"TableStatus":"UPDATING"' "$(ddb-update-table --table music --billing PROVISIONED --rcu 3 --wcu 4 | grep -o '"TableStatus":"UPDATING"')"
