@@ -228,8 +228,8 @@ void Gateway::Handle(http::Request& request, http::Server::Respond respond) {
     respond(std::move(*answered));
     return;
   }
-  // A table's writes go to the node that served its last write: its leader, unless
-  // leadership moved (then that node forwards, and names the new leader in its answer).
+  // A table's item calls go to the node that served its last one: for a write, its leader,
+  // unless leadership moved (then that node forwards, and names the new leader in its answer).
   const std::string affinity = TableAffinity(operation, body);
   async_->Call(std::move(operation), std::move(body),
                [respond = std::move(respond)](Result<std::string> result, std::string error_item) {

@@ -150,7 +150,7 @@ Status ReplicaManager::RemoveGroup(GroupId group) {
     if (snapshots_) snapshots_->Cancel(group);
     auto it = groups_.find(group);
     if (it != groups_.end()) {
-      if (it->second.installing) it->second.restored.wait();  // and so do a restore
+      if (it->second.installing) it->second.restored.wait();  // so does a restore
       if (it->second.syncing.valid()) it->second.syncing.wait();  // and a Sync
       for (auto& [index, w] : it->second.proposals) w.done(Unavailable("the replica was removed"));
       for (auto& [index, done] : it->second.reads) done(Unavailable("the replica was removed"));
