@@ -307,14 +307,15 @@ void ReplicaManager::StepReceived(GroupMessage gm) {
       SendSnapProgress(gm.group, gm.message.from, gm.message.term, gm.message.snapshot.meta.index);
       return;
     }
+    // Each chunk goes as it is copied: the data is in memory once, not twice.
     std::string data;
     data.reserve(gm.chunk_total);
-    for (const auto& [offset, chunk] : p.chunks) {
-      if (offset != data.size()) {  // overlapping chunks: not from one sender's split
+    for (auto c = p.chunks.begin(); c != p.chunks.end(); c = p.chunks.erase(c)) {
+      if (c->first != data.size()) {  // overlapping chunks: not from one sender's split
         partial_snapshots_.erase(partial);
         return;
       }
-      data += *chunk;
+      data += *c->second;
     }
     gm = std::move(p.message);
     gm.message.snapshot.data = std::make_shared<const std::string>(std::move(data));

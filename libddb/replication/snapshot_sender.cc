@@ -101,18 +101,18 @@ void SnapshotSender::SendOne(Job& job) {
     spdlog::warn("group {}: no snapshot for node {}: its address is unknown", job.group, to);
     return;
   }
-  Result<std::string> read = job.reader();
+  Result<uint64_t> size = job.reader->Size();
   if (Abandoned()) return;
-  if (!read.ok()) {
-    spdlog::warn("group {}: no snapshot for node {}: {}", job.group, to, read.status().ToString());
+  if (!size.ok()) {
+    spdlog::warn("group {}: no snapshot for node {}: {}", job.group, to, size.status().ToString());
     return;
   }
-  const std::string& data = *read;
+  const uint64_t total = *size;
   transport_->SetAddress(to, job.address);
   transport_->Drain();
-  const size_t chunks = std::max<size_t>(1, (data.size() + chunk_bytes_ - 1) / chunk_bytes_);
+  const uint64_t chunks = std::max<uint64_t>(1, (total + chunk_bytes_ - 1) / chunk_bytes_);
   spdlog::info("group {}: sending node {} a snapshot at index {} (term {}) of {} bytes in {} {}",
-               job.group, to, job.message.snapshot.meta.index, job.message.term, data.size(),
+               job.group, to, job.message.snapshot.meta.index, job.message.term, total,
                chunks, chunks == 1 ? "frame" : "chunks");
   GroupMessage gm{job.group, std::move(job.message)};
   // Waits for room up to send_timeout_ms_ in steps, giving up early once abandoned.
@@ -130,21 +130,27 @@ void SnapshotSender::SendOne(Job& job) {
     transport_->Drain();
     return true;
   };
-  if (chunks == 1) {
-    gm.message.snapshot.data = std::make_shared<const std::string>(std::move(*read));
-    send(EncodeRaftBatch({gm}));
-  } else {
-    gm.chunk_total = data.size();
-    for (size_t offset = 0; offset < data.size(); offset += chunk_bytes_) {
-      if (Abandoned()) return;
-      gm.chunk_offset = offset;
-      gm.message.snapshot.data =
-          std::make_shared<const std::string>(data.substr(offset, chunk_bytes_));
-      // A chunk that found no room in time leaves a gap: the follower discards what it
-      // gathered and the leader sends the snapshot again once it counts it as lost.
-      if (!send(EncodeRaftBatch({gm}))) return;
+  // The data is read a chunk at a time, so no more than a chunk (and the frame encoding it)
+  // is in memory however big the snapshot is.
+  if (chunks > 1) gm.chunk_total = total;
+  uint64_t offset = 0;
+  do {
+    if (Abandoned()) return;
+    std::string chunk;
+    Result<size_t> read = job.reader->Read(chunk_bytes_, &chunk);
+    if (!read.ok() || (*read == 0 && offset < total) || offset + *read > total) {
+      spdlog::warn("group {}: no snapshot for node {}: {}", job.group, to,
+                   read.ok() ? "its data did not match its announced size " + std::to_string(total)
+                             : read.status().ToString());
+      return;  // the follower discards what it gathered; the leader sends again later
     }
-  }
+    gm.chunk_offset = chunks > 1 ? offset : 0;
+    offset += *read;
+    gm.message.snapshot.data = std::make_shared<const std::string>(std::move(chunk));
+    // A chunk that found no room in time leaves a gap: the follower discards what it
+    // gathered and the leader sends the snapshot again once it counts it as lost.
+    if (!send(EncodeRaftBatch({gm}))) return;
+  } while (offset < total);
 }
 
 }  // namespace ddb::replication

@@ -8,16 +8,18 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "libddb/core/byte_source.h"
 #include "libddb/core/result.h"
 #include "libddb/raft/types.h"
 
 namespace ddb::replication {
 
-// Produces a snapshot's data: the state as it was when the reader was made.
-using SnapshotReader = std::function<Result<std::string>()>;
+// Produces a snapshot's data, in pieces: the state as it was when the reader was made.
+using SnapshotReader = std::unique_ptr<ByteSource>;
 
 class StateMachine {
  public:
@@ -41,8 +43,9 @@ class StateMachine {
   virtual Status Sync() = 0;
   // The applied state as it is now (at AppliedIndex()), for a follower that needs a snapshot.
   // Making the reader must be cheap; reading may take long, on another thread, while entries
-  // are applied: it must still produce this moment's state. The manager runs no reader of a
-  // group after RemoveGroup returns (nor after it is destroyed).
+  // are applied: it must still produce this moment's state. The sender reads it a chunk at a
+  // time (it asks the Size() first), so it need not hold the whole state in memory. The
+  // manager runs no reader of a group after RemoveGroup returns (nor after it is destroyed).
   virtual SnapshotReader Snapshot() = 0;
   // Replaces the state with a snapshot's, durably; AppliedIndex() becomes meta.index.
   virtual Status Restore(const raft::SnapshotMeta& meta, const std::string& data) = 0;

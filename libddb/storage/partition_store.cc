@@ -340,30 +340,122 @@ Status PartitionStore::Sync() {
 
 // Snapshot format: "S1" | varint applied index | repeated (length-prefixed item key,
 // length-prefixed encoded item) | fixed32le masked CRC-32C of everything before it.
-std::function<Result<std::string>()> PartitionStore::SnapshotReader() const {
+namespace {
+
+size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// A partition's snapshot (format S1, see PartitionStore::Snapshot), produced piece by piece
+// from a LevelDB snapshot: pending_ holds the bytes made but not yet read (the header, a run
+// of item records of about kPieceBytes, or the trailer).
+class SnapshotStream final : public ByteSource {
+ public:
+  SnapshotStream(leveldb::DB* db, std::shared_ptr<const leveldb::Snapshot> view)
+      : db_(db), view_(std::move(view)) {
+    read_options_.snapshot = view_.get();
+    read_options_.fill_cache = false;  // a pass over everything must not evict the hot items
+  }
+
+  Result<uint64_t> Size() override {
+    DDB_CHECK_MSG(stage_ == Stage::kHeader, "SnapshotStream::Size after reading began");
+    DDB_ASSIGN_OR_RETURN(uint64_t index, AppliedIndex());
+    uint64_t size = 2 + VarintLength(index) + 4;
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options_));
+    for (it->Seek(std::string(1, kItemPrefix)); it->Valid() && it->key()[0] == kItemPrefix;
+         it->Next()) {
+      const size_t key = it->key().size() - 1, value = it->value().size();
+      size += VarintLength(key) + key + VarintLength(value) + value;
+    }
+    DDB_RETURN_IF_ERROR(FromLevelDB(it->status()));
+    return size;
+  }
+
+  Result<size_t> Read(size_t max_bytes, std::string* out) override {
+    DDB_CHECK_MSG(max_bytes > 0, "SnapshotStream::Read of 0 bytes");
+    size_t appended = 0;
+    while (appended < max_bytes) {
+      if (offset_ == pending_.size()) {
+        pending_.clear();
+        offset_ = 0;
+        DDB_RETURN_IF_ERROR(Refill());
+        if (pending_.empty()) break;  // the end
+      }
+      const size_t n = std::min(max_bytes - appended, pending_.size() - offset_);
+      out->append(pending_, offset_, n);
+      offset_ += n;
+      appended += n;
+    }
+    return appended;
+  }
+
+ private:
+  enum class Stage { kHeader, kItems, kDone };
+  static constexpr size_t kPieceBytes = 64 << 10;
+
+  Result<uint64_t> AppliedIndex() {
+    std::string applied;
+    leveldb::Status s = db_->Get(read_options_, MetaKey(kAppliedIndex), &applied);
+    if (s.IsNotFound()) return uint64_t{0};
+    DDB_RETURN_IF_ERROR(FromLevelDB(s));
+    return DecodeMeta(kAppliedIndex, applied);
+  }
+
+  // Makes the next piece of the stream into pending_ (left empty at the end).
+  Status Refill() {
+    switch (stage_) {
+      case Stage::kHeader: {
+        DDB_ASSIGN_OR_RETURN(uint64_t index, AppliedIndex());
+        pending_ = "S1";
+        PutVarint64(&pending_, index);
+        it_.reset(db_->NewIterator(read_options_));
+        it_->Seek(std::string(1, kItemPrefix));
+        stage_ = Stage::kItems;
+        break;
+      }
+      case Stage::kItems:
+        for (; it_->Valid() && it_->key()[0] == kItemPrefix && pending_.size() < kPieceBytes;
+             it_->Next()) {
+          PutLengthPrefixed(&pending_, std::string_view(it_->key().data() + 1, it_->key().size() - 1));
+          PutLengthPrefixed(&pending_, std::string_view(it_->value().data(), it_->value().size()));
+        }
+        if (pending_.empty()) {  // every item is out: the checksum closes the stream
+          DDB_RETURN_IF_ERROR(FromLevelDB(it_->status()));
+          it_.reset();
+          PutFixed32LE(&pending_, crc32c::Mask(crc_));
+          stage_ = Stage::kDone;
+          return Status::OK();
+        }
+        break;
+      case Stage::kDone:
+        return Status::OK();
+    }
+    crc_ = crc32c::Extend(crc_, pending_.data(), pending_.size());
+    return Status::OK();
+  }
+
+  leveldb::DB* const db_;
+  const std::shared_ptr<const leveldb::Snapshot> view_;
+  leveldb::ReadOptions read_options_;
+  Stage stage_ = Stage::kHeader;
+  std::unique_ptr<leveldb::Iterator> it_;  // over the items, while stage_ is kItems
+  std::string pending_;
+  size_t offset_ = 0;  // of pending_'s next byte to read
+  uint32_t crc_ = 0;   // of every byte made before the trailer
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> PartitionStore::SnapshotReader() const {
   leveldb::DB* db = db_.get();
   std::shared_ptr<const leveldb::Snapshot> view(
       db->GetSnapshot(), [db](const leveldb::Snapshot* s) { db->ReleaseSnapshot(s); });
-  return [db, view]() -> Result<std::string> {
-    leveldb::ReadOptions ro;
-    ro.snapshot = view.get();
-    std::string out = "S1";
-    std::string applied;
-    uint64_t index = 0;
-    if (db->Get(ro, MetaKey(kAppliedIndex), &applied).ok()) {
-      DDB_ASSIGN_OR_RETURN(index, DecodeMeta(kAppliedIndex, applied));
-    }
-    PutVarint64(&out, index);
-    std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
-    for (it->Seek(std::string(1, kItemPrefix)); it->Valid() && it->key()[0] == kItemPrefix;
-         it->Next()) {
-      PutLengthPrefixed(&out, std::string_view(it->key().data() + 1, it->key().size() - 1));
-      PutLengthPrefixed(&out, std::string_view(it->value().data(), it->value().size()));
-    }
-    DDB_RETURN_IF_ERROR(FromLevelDB(it->status()));
-    PutFixed32LE(&out, crc32c::Mask(crc32c::Value(out)));
-    return out;
-  };
+  return std::make_unique<SnapshotStream>(db, std::move(view));
 }
 
 Status PartitionStore::Restore(uint64_t index, std::string_view snapshot) {

@@ -33,6 +33,7 @@
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
+#include "libddb/core/byte_source.h"
 #include "libddb/core/result.h"
 #include "libddb/model/attribute_value.h"
 #include "libddb/storage/write_command.h"
@@ -123,12 +124,19 @@ class PartitionStore {
   // deletes of whole items, so applying a suffix twice ends in the same state). Thread-safe:
   // may run while Apply runs on another thread.
   Status Sync();
-  // Every item and the applied index, from one consistent view, as one checksummed string.
-  Result<std::string> Snapshot() const { return SnapshotReader()(); }
-  // The same, read later: the reader holds a LevelDB snapshot of this moment (released when
-  // the last copy of the reader goes) and may run on any thread.
-  // REQUIRES: the store outlives the reader.
-  std::function<Result<std::string>()> SnapshotReader() const;
+  // Every item and the applied index, from one consistent view, as one checksummed string
+  // (format S1: "S1", the applied index as a varint, each item's key and encoded value,
+  // length-prefixed, then the masked CRC-32C of everything before it).
+  Result<std::string> Snapshot() const {
+    std::unique_ptr<ByteSource> reader = SnapshotReader();
+    return ReadAll(*reader);
+  }
+  // The same bytes, read later and in pieces: the reader holds a LevelDB snapshot of this
+  // moment (released when the reader goes) and may be read on any thread, one at a time.
+  // Making it is cheap; Size() reads through the items once, and reading holds no more than
+  // the piece asked for and about 64 KB (or one item, if bigger) in memory, so a partition of
+  // any size can be sent. REQUIRES: the store outlives the reader.
+  std::unique_ptr<ByteSource> SnapshotReader() const;
   // Replaces every item with a snapshot's, durably; the applied index becomes `index`.
   // Corruption (and nothing changed) if the snapshot is damaged.
   Status Restore(uint64_t index, std::string_view snapshot);

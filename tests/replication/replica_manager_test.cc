@@ -44,14 +44,12 @@ class KvMachine : public StateMachine {
   Status Sync() override { return Status::OK(); }
   SnapshotReader Snapshot() override {
     std::lock_guard<std::mutex> lock(mu_);
-    return [kv = kv_]() -> Result<std::string> {
-      std::string s;
-      for (const auto& [k, v] : kv) {
-        PutLengthPrefixed(&s, k);
-        PutLengthPrefixed(&s, v);
-      }
-      return s;
-    };
+    std::string s;
+    for (const auto& [k, v] : kv_) {
+      PutLengthPrefixed(&s, k);
+      PutLengthPrefixed(&s, v);
+    }
+    return std::make_unique<StringSource>(std::move(s));
   }
   Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override {
     if (restore_delay_.count() > 0) std::this_thread::sleep_for(restore_delay_);  // a big one

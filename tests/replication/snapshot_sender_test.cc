@@ -13,22 +13,37 @@
 #include <gtest/gtest.h>
 #include <zmq.hpp>
 
+#include "libddb/proto/codec.h"
+#include "libddb/replication/raft_codec.h"
+
 namespace ddb::replication {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A reader that blocks until Release(), counting its runs.
+// A reader that blocks until Release(), counting its runs (a run starts with Size()).
 class Gate {
  public:
   SnapshotReader Reader() {
-    return [this]() -> Result<std::string> {
-      std::unique_lock<std::mutex> lock(mu_);
-      ++runs_;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return released_; });
-      return std::string("data");
+    class Source final : public ByteSource {
+     public:
+      explicit Source(Gate* gate) : gate_(gate) {}
+      Result<uint64_t> Size() override {
+        std::unique_lock<std::mutex> lock(gate_->mu_);
+        ++gate_->runs_;
+        gate_->cv_.notify_all();
+        gate_->cv_.wait(lock, [&] { return gate_->released_; });
+        return data_.Size();
+      }
+      Result<size_t> Read(size_t max_bytes, std::string* out) override {
+        return data_.Read(max_bytes, out);
+      }
+
+     private:
+      Gate* const gate_;
+      StringSource data_{"data"};
     };
+    return std::make_unique<Source>(this);
   }
   void Release() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -49,6 +64,32 @@ class Gate {
   std::condition_variable cv_;
   bool released_ = false;
   int runs_ = 0;
+};
+
+// What a Generated source was asked (it outlives the source, which the sender destroys).
+struct ReadStats {
+  std::atomic<size_t> biggest_ask{0};
+  std::atomic<uint64_t> read{0};
+};
+
+// `size` bytes made as they are read (byte i is 'a' + i % 23).
+class Generated final : public ByteSource {
+ public:
+  Generated(uint64_t size, std::shared_ptr<ReadStats> stats) : size_(size), stats_(std::move(stats)) {}
+  Result<uint64_t> Size() override { return size_; }
+  Result<size_t> Read(size_t max_bytes, std::string* out) override {
+    stats_->biggest_ask = std::max(stats_->biggest_ask.load(), max_bytes);
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(max_bytes, size_ - offset_));
+    for (size_t i = 0; i < n; ++i) out->push_back(static_cast<char>('a' + (offset_ + i) % 23));
+    offset_ += n;
+    stats_->read = offset_;
+    return n;
+  }
+
+ private:
+  const uint64_t size_;
+  const std::shared_ptr<ReadStats> stats_;
+  uint64_t offset_ = 0;
 };
 
 raft::Message Snap(raft::NodeId to, raft::Index index) {
@@ -119,13 +160,11 @@ TEST(SnapshotSenderTest, CancelDoesNotWaitOutAStuckSend) {
   const std::string address = sink.get(zmq::sockopt::last_endpoint);
 
   SnapshotSender sender(1 << 20, /*send_timeout_ms=*/10000);
-  std::atomic<bool> read{false};
-  sender.Send(1, Snap(2, 10), address, [&]() -> Result<std::string> {
-    read = true;
-    return std::string(64u << 20, 'x');  // far more than the sockets can hold
-  });
-  for (int i = 0; i < 500 && !read; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_TRUE(read);
+  auto stats = std::make_shared<ReadStats>();
+  // Far more than the sockets can hold.
+  sender.Send(1, Snap(2, 10), address, std::make_unique<Generated>(64u << 20, stats));
+  for (int i = 0; i < 500 && stats->read == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GT(stats->read, 0u);
   std::this_thread::sleep_for(500ms);  // the sends are stuck by now
   const auto start = std::chrono::steady_clock::now();
   sender.Cancel(1);
@@ -133,6 +172,50 @@ TEST(SnapshotSenderTest, CancelDoesNotWaitOutAStuckSend) {
   EXPECT_LT(took, 2s) << "Cancel waited "
                       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
                       << " ms";
+}
+
+// A snapshot bigger than a chunk is read a chunk at a time (never more in memory) and arrives
+// as chunks that cover it exactly, in order.
+TEST(SnapshotSenderTest, ReadsAndSendsTheDataAChunkAtATime) {
+  zmq::context_t ctx(1);
+  zmq::socket_t sink(ctx, zmq::socket_type::router);
+  sink.set(zmq::sockopt::linger, 0);
+  sink.set(zmq::sockopt::rcvtimeo, 5000);
+  sink.bind("tcp://127.0.0.1:*");
+  const std::string address = sink.get(zmq::sockopt::last_endpoint);
+
+  constexpr size_t kChunk = 64 << 10;
+  constexpr uint64_t kSize = 10 * kChunk + 123;
+  SnapshotSender sender(kChunk, /*send_timeout_ms=*/5000);
+  auto stats = std::make_shared<ReadStats>();
+  sender.Send(1, Snap(2, 10), address, std::make_unique<Generated>(kSize, stats));
+
+  std::string got;
+  for (int chunk = 0; got.size() < kSize; ++chunk) {
+    std::vector<zmq::message_t> parts;
+    do {
+      parts.emplace_back();
+      ASSERT_TRUE(sink.recv(parts.back())) << "chunk " << chunk << " did not arrive";
+    } while (parts.back().more());
+    Result<proto::RequestEnvelope> request = proto::DecodeRequest(parts.back().to_string_view());
+    ASSERT_TRUE(request.ok()) << request.status().ToString();
+    Result<std::vector<GroupMessage>> batch = DecodeRaftBatch(request->body);
+    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    ASSERT_EQ(batch->size(), 1u);
+    const GroupMessage& gm = batch->front();
+    EXPECT_EQ(gm.chunk_total, kSize);
+    EXPECT_EQ(gm.chunk_offset, got.size());
+    EXPECT_EQ(gm.message.snapshot.meta.index, 10u);
+    ASSERT_NE(gm.message.snapshot.data, nullptr);
+    EXPECT_LE(gm.message.snapshot.data->size(), kChunk);
+    got += *gm.message.snapshot.data;
+  }
+  ASSERT_EQ(got.size(), kSize);
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i], static_cast<char>('a' + i % 23)) << "at byte " << i;
+  }
+  EXPECT_EQ(stats->biggest_ask, kChunk);
+  EXPECT_EQ(stats->read, kSize);
 }
 
 TEST(SnapshotSenderTest, DestructionWaitsForTheRunningReader) {

@@ -173,6 +173,55 @@ TEST_F(ReplicatedStoreTest, SnapshotRestoresAnotherReplica) {
   }
 }
 
+// The snapshot reader streams: read in pieces of any size, it gives exactly the bytes of the
+// whole snapshot (as many as Size() said, never more per read than asked), from the moment
+// it was made, and what it gives restores another replica.
+TEST_F(ReplicatedStoreTest, SnapshotReaderStreamsInPieces) {
+  auto source = Open("source");
+  WriteCommand c;
+  for (int i = 0; i < 300; ++i) {  // several of the reader's 64 KB pieces
+    Item item = MakeItem("k" + std::to_string(i), std::string(1000 + i, 'a' + i % 26));
+    c.Put(Key("k" + std::to_string(i)), item);
+    c.AddStats(1, static_cast<int64_t>(ItemSize(item)));
+  }
+  ASSERT_TRUE(source->Apply(c, 40, false).ok());
+  std::unique_ptr<ByteSource> reader = source->SnapshotReader();
+  std::unique_ptr<ByteSource> sizer = source->SnapshotReader();
+  // Written after the readers were made: neither sees it.
+  WriteCommand later;
+  later.Put(Key("late"), MakeItem("late", "x"));
+  later.Delete(Key("k7"));
+  ASSERT_TRUE(source->Apply(later, 41, false).ok());
+
+  Result<uint64_t> size = sizer->Size();
+  ASSERT_TRUE(size.ok()) << size.status().ToString();
+  EXPECT_GT(*size, 300u * 1000u);
+  std::string streamed;
+  const size_t asks[] = {1, 7, 4096, 65536, 100000, 3};
+  for (int i = 0;; ++i) {
+    const size_t ask = asks[i % 6];
+    Result<size_t> n = reader->Read(ask, &streamed);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    ASSERT_LE(*n, ask);
+    if (*n < ask) break;  // the end
+  }
+  EXPECT_EQ(streamed.size(), *size);
+  Result<size_t> after = reader->Read(10, &streamed);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, 0u);
+  // Read whole, it is the same bytes (and Size() is the size of what a fresh reader gives).
+  Result<std::string> whole = ReadAll(*sizer);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(*whole, streamed);
+
+  auto target = Open("target");
+  ASSERT_TRUE(target->Restore(40, streamed).ok());
+  EXPECT_EQ(target->item_count(), 300);
+  EXPECT_TRUE(target->Get(Key("k7"))->has_value());
+  EXPECT_FALSE(target->Get(Key("late"))->has_value());
+  EXPECT_EQ(**target->Get(Key("k299")), MakeItem("k299", std::string(1299, 'a' + 299 % 26)));
+}
+
 // A damaged snapshot changes nothing.
 TEST_F(ReplicatedStoreTest, DamagedSnapshotIsRefused) {
   auto source = Open("source");
