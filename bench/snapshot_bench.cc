@@ -1,12 +1,14 @@
-// snapshot_bench: the memory a partition's snapshot costs the node that sends it. Fills a
-// PartitionStore with ~1 KB items (--mb of them, default 300), then, in a fresh process each
-// (so that each peak is its own), reads its snapshot either whole into one string (as the
-// sender did before it streamed) or the way SnapshotSender reads it: Size(), then 8 MB chunks.
-// Prints the snapshot's size, the time taken and the process's peak RSS. Figures go to
+// snapshot_bench: the memory a partition's snapshot costs the node that sends it and the node
+// that installs it. Fills a PartitionStore with ~1 KB items (--mb of them, default 300),
+// then, in a fresh process each (so that each peak is its own):
+//   whole     reads its snapshot into one string (as the sender did before it streamed);
+//   streamed  reads it as SnapshotSender does: Size(), then 8 MB chunks (written to a file);
+//   restore   restores another store from that file, as a follower does (FileSource).
+// Prints the size, the time taken and the process's peak RSS. Figures go to
 // docs/benchmarks.md.
 //
 // Usage: build/bench/snapshot_bench [--mb N] [--dir DIR]
-//        (runs itself again with --read whole|streamed for each way)
+//        (runs itself again with --read whole|streamed|restore for each)
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <filesystem>
 #include <string>
 
+#include "libddb/core/byte_source.h"
 #include "libddb/model/key_codec.h"
 #include "libddb/storage/partition_store.h"
 #include "libddb/storage/write_command.h"
@@ -51,12 +54,29 @@ int Fill(const std::string& dir, int mb) {
   return (*store)->Sync().ok() ? 0 : 1;
 }
 
+int Restore(const std::string& dir) {
+  auto store = ddb::storage::PartitionStore::Open(dir + "-restored", ddb::storage::StoreOptions{});
+  if (!store.ok()) return 1;
+  const long before = PeakRssMb();
+  const auto start = std::chrono::steady_clock::now();
+  auto file = ddb::FileSource::Open(dir + ".snapshot");
+  if (!file.ok()) return 1;
+  const uint64_t bytes = *(*file)->Size();
+  if (!(*store)->Restore(1000, **file).ok()) return 1;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("snapshot restore %-7s %6.0f MB in %5.2f s   peak RSS %5ld MB (%ld MB before restoring)\n",
+              "from file", static_cast<double>(bytes) / (1 << 20), secs, PeakRssMb(), before);
+  return 0;
+}
+
 int Read(const std::string& dir, bool whole) {
   auto store = ddb::storage::PartitionStore::Open(dir, ddb::storage::StoreOptions{});
   if (!store.ok()) return 1;
   const long before = PeakRssMb();
   const auto start = std::chrono::steady_clock::now();
   uint64_t bytes = 0;
+  std::FILE* out = whole ? nullptr : std::fopen((dir + ".snapshot").c_str(), "wb");
+  if (!whole && out == nullptr) return 1;
   if (whole) {
     ddb::Result<std::string> s = (*store)->Snapshot();
     if (!s.ok()) return 1;
@@ -71,7 +91,9 @@ int Read(const std::string& dir, bool whole) {
       if (!n.ok()) return 1;
       if (*n == 0) break;
       bytes += *n;
+      if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size()) return 1;
     }
+    std::fclose(out);
     if (bytes != *size) return 1;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -93,14 +115,16 @@ int main(int argc, char** argv) {
     if (flag == "--dir") dir = argv[i + 1];
     if (flag == "--read") read = argv[i + 1];
   }
+  if (read == "restore") return Restore(dir);
   if (!read.empty()) return Read(dir, read == "whole");
   std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir + "-restored");
   if (Fill(dir, mb) != 0) {
     std::fprintf(stderr, "snapshot_bench: cannot fill %s\n", dir.c_str());
     return 1;
   }
   int failed = 0;
-  for (const char* way : {"whole", "streamed"}) {
+  for (const char* way : {"whole", "streamed", "restore"}) {
     const pid_t pid = fork();
     if (pid == 0) {
       execl("/proc/self/exe", argv[0], "--dir", dir.c_str(), "--read", way, static_cast<char*>(nullptr));
@@ -111,5 +135,7 @@ int main(int argc, char** argv) {
     failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
   std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir + "-restored");
+  std::filesystem::remove(dir + ".snapshot");
   return failed == 0 ? 0 : 1;
 }

@@ -1,12 +1,14 @@
 // ByteSource: a byte stream read in pieces of bounded size, whose total size can be asked
 // before reading, e.g. a partition's snapshot sent to a follower in chunks without the whole
-// of it ever being in memory. StringSource serves one from a string already in memory.
+// of it ever being in memory. StringSource serves one from a string already in memory,
+// FileSource from a file.
 //
 // Thread-safety: none; one thread at a time (it may be handed from thread to thread).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -40,6 +42,24 @@ class StringSource final : public ByteSource {
  private:
   const std::string data_;
   size_t offset_ = 0;
+};
+
+class FileSource final : public ByteSource {
+ public:
+  // IOError if `path` cannot be opened for reading.
+  static Result<std::unique_ptr<FileSource>> Open(const std::string& path);
+  ~FileSource() override;
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+  Result<uint64_t> Size() override { return size_; }
+  Result<size_t> Read(size_t max_bytes, std::string* out) override;
+
+ private:
+  FileSource(std::string path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
+  const std::string path_;
+  const int fd_;
+  const uint64_t size_;  // as the file was when opened
 };
 
 // Reads what remains of `source` into one string.

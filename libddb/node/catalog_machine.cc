@@ -10,7 +10,7 @@ Status CatalogMachine::ApplyAll(const std::vector<raft::Entry>& entries) {
   return Status::OK();
 }
 
-Status CatalogMachine::Restore(const raft::SnapshotMeta& meta, const std::string& data) {
+Status CatalogMachine::Restore(const raft::SnapshotMeta& meta, ByteSource& data) {
   DDB_RETURN_IF_ERROR(partition_.Restore(meta, data));
   return Changed();
 }

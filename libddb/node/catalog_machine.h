@@ -27,7 +27,7 @@ class CatalogMachine : public replication::StateMachine {
   Status ApplyAll(const std::vector<raft::Entry>& entries) override;
   Status Sync() override { return partition_.Sync(); }
   replication::SnapshotReader Snapshot() override { return partition_.Snapshot(); }
-  Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override;
+  Status Restore(const raft::SnapshotMeta& meta, ByteSource& data) override;
 
  private:
   Status Changed();

@@ -22,8 +22,9 @@ Status PartitionMachine::ApplyAll(const std::vector<raft::Entry>& entries) {
   return store_->Apply(all, entries.back().index, /*sync=*/false);
 }
 
-Status PartitionMachine::Restore(const raft::SnapshotMeta& meta, const std::string& data) {
-  if (data.empty()) {
+Status PartitionMachine::Restore(const raft::SnapshotMeta& meta, ByteSource& data) {
+  DDB_ASSIGN_OR_RETURN(uint64_t size, data.Size());
+  if (size == 0) {
     // The empty snapshot a new group starts from: the group begins with whatever the store
     // holds (nothing, for a new table; a store written before it was replicated keeps its
     // items).

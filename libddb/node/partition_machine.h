@@ -26,7 +26,7 @@ class PartitionMachine : public replication::StateMachine {
   Status ApplyAll(const std::vector<raft::Entry>& entries) override;
   Status Sync() override { return store_->Sync(); }
   replication::SnapshotReader Snapshot() override { return store_->SnapshotReader(); }
-  Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override;
+  Status Restore(const raft::SnapshotMeta& meta, ByteSource& data) override;
 
  private:
   storage::PartitionStore* const store_;

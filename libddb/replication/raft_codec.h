@@ -21,7 +21,7 @@ struct GroupMessage {
   raft::Message message;
   // A snapshot too big for one frame travels as chunks, each a kSnap message whose
   // snapshot.data holds bytes [chunk_offset, chunk_offset + size) of chunk_total bytes
-  // (ReplicaManager splits and reassembles them). chunk_total 0: not a chunk.
+  // (SnapshotSender splits them, ReplicaManager gathers them in a file). chunk_total 0: not a chunk.
   uint64_t chunk_offset = 0;
   uint64_t chunk_total = 0;
 };

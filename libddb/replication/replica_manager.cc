@@ -1,7 +1,14 @@
 #include "libddb/replication/replica_manager.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <future>
 #include <limits>
 
@@ -25,6 +32,12 @@ Result<std::unique_ptr<ReplicaManager>> ReplicaManager::Open(const ManagerOption
   if (options.self == raft::kNoNode) return Status::Validation("replica manager: no node id");
   std::unique_ptr<ReplicaManager> m(new ReplicaManager(options));
   DDB_ASSIGN_OR_RETURN(m->log_, RaftLogStore::Open(options.dir + "/raftlog", options.sync));
+  // Snapshots arriving in chunks go to files here; what a crash left is of no use.
+  m->snapshot_dir_ = options.dir + "/snapshots";
+  std::error_code ec;
+  std::filesystem::remove_all(m->snapshot_dir_, ec);
+  std::filesystem::create_directories(m->snapshot_dir_, ec);
+  if (ec) return Status::IOError("cannot create " + m->snapshot_dir_ + ": " + ec.message());
   m->transport_ = std::make_unique<PeerTransport>(options.addresses);
   m->snapshots_ = std::make_unique<SnapshotSender>(options.snapshot_chunk_bytes,
                                                    options.snapshot_send_timeout_ms);
@@ -58,6 +71,8 @@ ReplicaManager::~ReplicaManager() {
   // this replica is gone.
   for (auto& fn : inbox_) fn();
   inbox_.clear();
+  while (!partial_snapshots_.empty()) DropPartial(partial_snapshots_.begin());
+  for (const auto& [key, path] : staged_snapshots_) std::remove(path.c_str());
   for (auto& [id, g] : groups_) {
     for (auto& [index, w] : g.proposals) w.done(Unavailable("the node is shutting down"));
     for (auto& [index, done] : g.reads) done(Unavailable("the node is shutting down"));
@@ -102,7 +117,8 @@ Status ReplicaManager::AddGroup(GroupId group, std::vector<raft::NodeId> initial
         return;
       }
       if (sm->AppliedIndex() < storage.snapshot.index) {
-        Status s = sm->Restore(storage.snapshot, "");
+        StringSource empty("");
+        Status s = sm->Restore(storage.snapshot, empty);
         if (!s.ok()) {
           result->set_value(s);
           return;
@@ -156,6 +172,12 @@ Status ReplicaManager::RemoveGroup(GroupId group) {
       for (auto& [index, done] : it->second.reads) done(Unavailable("the replica was removed"));
       groups_.erase(it);
     }
+    for (auto p = partial_snapshots_.begin(); p != partial_snapshots_.end();) {
+      auto next = std::next(p);
+      if (p->first.first == group) DropPartial(p);
+      p = next;
+    }
+    (void)TakeStaged(group, 0);  // deletes every staged file of the group
     {
       std::lock_guard<std::mutex> lock(mu_);
       status_.erase(group);
@@ -279,10 +301,56 @@ void ReplicaManager::SendSnapProgress(GroupId group, raft::NodeId leader, raft::
   transport_->Send(leader, EncodeRaftBatch({progress}));
 }
 
+void ReplicaManager::DropPartial(
+    std::map<std::pair<GroupId, raft::NodeId>, PartialSnapshot>::iterator it) {
+  if (it->second.fd >= 0) ::close(it->second.fd);
+  std::remove(it->second.path.c_str());
+  partial_snapshots_.erase(it);
+}
+
+void ReplicaManager::CollectSnapshotFiles() {
+  // A snapshot at or behind what its replica has applied is of no more use: one sent twice
+  // (the copy the core turned down), or one whose sending stopped half way.
+  auto useless = [this](GroupId group, raft::Index index) {
+    auto g = groups_.find(group);
+    return g == groups_.end() || index <= g->second.raft->log().applied();
+  };
+  for (auto it = partial_snapshots_.begin(); it != partial_snapshots_.end();) {
+    auto next = std::next(it);
+    if (useless(it->first.first, it->second.message.message.snapshot.meta.index)) DropPartial(it);
+    it = next;
+  }
+  for (auto it = staged_snapshots_.begin(); it != staged_snapshots_.end();) {
+    if (useless(it->first.first, it->first.second)) {
+      std::remove(it->second.c_str());
+      it = staged_snapshots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::string ReplicaManager::TakeStaged(GroupId group, raft::Index index) {
+  std::string taken;
+  auto it = staged_snapshots_.lower_bound({group, 0});
+  while (it != staged_snapshots_.end() && it->first.first == group) {
+    if (it->first.second == index) {
+      taken = std::move(it->second);
+    } else {
+      std::remove(it->second.c_str());
+    }
+    it = staged_snapshots_.erase(it);
+  }
+  return taken;
+}
+
 void ReplicaManager::StepReceived(GroupMessage gm) {
   auto it = groups_.find(gm.group);
   if (it == groups_.end()) return;
   if (gm.chunk_total != 0) {
+    // Each chunk is written at its offset in the snapshot's file (chunks may arrive out of
+    // order: the server hands Raft messages to whichever thread is free); the snapshot is
+    // whole once its chunks cover it.
     const auto key = std::make_pair(gm.group, gm.message.from);
     auto partial = partial_snapshots_.find(key);
     if (partial != partial_snapshots_.end()) {
@@ -290,16 +358,37 @@ void ReplicaManager::StepReceived(GroupMessage gm) {
       if (have.message.term != gm.message.term ||
           have.message.snapshot.meta.index != gm.message.snapshot.meta.index ||
           have.chunk_total != gm.chunk_total) {
-        partial_snapshots_.erase(partial);  // another snapshot: the older one is abandoned
+        DropPartial(partial);  // another snapshot: the older one is abandoned
         partial = partial_snapshots_.end();
       }
     }
     if (partial == partial_snapshots_.end()) {
-      partial = partial_snapshots_.emplace(key, PartialSnapshot{gm, {}, 0}).first;
+      PartialSnapshot p;
+      p.path = snapshot_dir_ + "/g" + std::to_string(gm.group) + "-" + std::to_string(next_snapshot_file_++);
+      p.fd = ::open(p.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (p.fd < 0) {
+        spdlog::warn("group {}: cannot store a snapshot in {}: {}", gm.group, p.path, std::strerror(errno));
+        return;
+      }
+      p.message = gm;
+      p.message.message.snapshot.data.reset();
+      partial = partial_snapshots_.emplace(key, std::move(p)).first;
     }
     PartialSnapshot& p = partial->second;
-    if (p.chunks.emplace(gm.chunk_offset, gm.message.snapshot.data).second) {
-      p.bytes += gm.message.snapshot.data->size();
+    const std::string& chunk = *gm.message.snapshot.data;
+    if (p.chunks.emplace(gm.chunk_offset, chunk.size()).second) {  // not a chunk seen before
+      for (size_t written = 0; written < chunk.size();) {
+        const ssize_t n = ::pwrite(p.fd, chunk.data() + written, chunk.size() - written,
+                                   static_cast<off_t>(gm.chunk_offset + written));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+          spdlog::warn("group {}: cannot store a snapshot in {}: {}", gm.group, p.path, std::strerror(errno));
+          DropPartial(partial);
+          return;
+        }
+        written += static_cast<size_t>(n);
+      }
+      p.bytes += chunk.size();
     }
     if (p.bytes < gm.chunk_total) {
       // Tell the leader the snapshot is arriving, so that it does not count it as lost while
@@ -307,18 +396,25 @@ void ReplicaManager::StepReceived(GroupMessage gm) {
       SendSnapProgress(gm.group, gm.message.from, gm.message.term, gm.message.snapshot.meta.index);
       return;
     }
-    // Each chunk goes as it is copied: the data is in memory once, not twice.
-    std::string data;
-    data.reserve(gm.chunk_total);
-    for (auto c = p.chunks.begin(); c != p.chunks.end(); c = p.chunks.erase(c)) {
-      if (c->first != data.size()) {  // overlapping chunks: not from one sender's split
-        partial_snapshots_.erase(partial);
-        return;
-      }
-      data += *c->second;
+    uint64_t covered = 0;
+    for (const auto& [offset, size] : p.chunks) {
+      if (offset != covered) break;  // overlapping chunks: not from one sender's split
+      covered += size;
     }
-    gm = std::move(p.message);
-    gm.message.snapshot.data = std::make_shared<const std::string>(std::move(data));
+    if (covered != gm.chunk_total) {
+      DropPartial(partial);
+      return;
+    }
+    // Whole. (No fsync: the state machine makes what it restores durable itself, and after a
+    // crash the leader sends the snapshot again.)
+    ::close(p.fd);
+    p.fd = -1;
+    const auto staged = std::make_pair(gm.group, p.message.message.snapshot.meta.index);
+    if (auto old = staged_snapshots_.find(staged); old != staged_snapshots_.end()) {
+      std::remove(old->second.c_str());
+    }
+    staged_snapshots_[staged] = p.path;
+    gm = std::move(p.message);  // without data: ProcessReadys restores from the file
     partial_snapshots_.erase(partial);
   }
   it->second.raft->Step(std::move(gm.message));
@@ -406,6 +502,7 @@ void ReplicaManager::Run() {
         }
       }
       transport_->Drain();
+      CollectSnapshotFiles();
     }
     for (auto& fn : work) fn();
     ProcessReadys();
@@ -440,9 +537,25 @@ void ReplicaManager::ProcessReadys() {
         // loop goes on serving the other groups. Nothing of this Ready is persisted or sent
         // until the state machine holds the snapshot, and the group's core gives no other
         // Ready meanwhile (it still steps messages and ticks).
-        g.restored = std::async(std::launch::async, [this, sm = g.sm, snapshot = *rd.snapshot] {
+        // A snapshot that came in chunks is restored from the file they went to; a small one
+        // from the message's data.
+        std::string staged = TakeStaged(id, rd.snapshot->meta.index);
+        g.restored = std::async(std::launch::async, [this, sm = g.sm, snapshot = *rd.snapshot,
+                                                     staged = std::move(staged)] {
           SetThreadName("snap-restore");
-          Status s = sm->Restore(snapshot.meta, snapshot.data ? *snapshot.data : "");
+          Status s;
+          if (!staged.empty()) {
+            Result<std::unique_ptr<FileSource>> file = FileSource::Open(staged);
+            s = file.ok() ? sm->Restore(snapshot.meta, **file) : file.status();
+            std::remove(staged.c_str());
+          } else if (snapshot.data != nullptr) {
+            StringSource data(*snapshot.data);
+            s = sm->Restore(snapshot.meta, data);
+          } else {
+            // Stepped without data yet not staged: never restore "nothing" in its place.
+            s = Status::Corruption("the file of the snapshot at index " +
+                                   std::to_string(snapshot.meta.index) + " is gone");
+          }
           Post([] {});  // wakes the loop
           return s;
         });

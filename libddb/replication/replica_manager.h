@@ -173,7 +173,8 @@ class ReplicaManager {
   void FinishSync(GroupId id, Group& g, RaftLogStore::Batch* next, bool wait);
   // Tells `leader` that the snapshot at `index` is still arriving or being installed.
   void SendSnapProgress(GroupId group, raft::NodeId leader, raft::Term term, raft::Index index);
-  // Steps a received message, reassembling a chunked snapshot first (loop thread).
+  // Steps a received message; a chunk of a snapshot goes to the snapshot's file, and the
+  // snapshot is stepped (without data) once its chunks are all there (loop thread).
   void StepReceived(GroupMessage gm);
   void PublishStatus();
   Status NotLeader(GroupId id, const Group& g) const;
@@ -194,14 +195,30 @@ class ReplicaManager {
   RaftLogStore::Batch pending_compactions_;
   // Reads and sends the snapshots this node's leaders send (its own thread).
   std::unique_ptr<SnapshotSender> snapshots_;
-  // Snapshot chunks received so far, by (group, sender): the message of one chunk (for the
-  // snapshot's metadata) and every chunk by offset (they may arrive out of order).
+  // A chunked snapshot arriving from (group, sender): the message of a chunk (for the
+  // snapshot's metadata; its data dropped) and the chunks so far, each written at its offset
+  // in a file of its own in snapshot_dir_, so that no snapshot is ever whole in memory here.
   struct PartialSnapshot {
     GroupMessage message;
-    std::map<uint64_t, std::shared_ptr<const std::string>> chunks;
-    uint64_t bytes = 0;
+    std::string path;
+    int fd = -1;
+    std::map<uint64_t, uint64_t> chunks;  // offset -> size of each chunk written
+    uint64_t bytes = 0;                   // their total
   };
   std::map<std::pair<GroupId, raft::NodeId>, PartialSnapshot> partial_snapshots_;
+  // Chunked snapshots received whole and stepped into their group's core, by (group, index):
+  // the file the state machine restores from once the core hands the snapshot over (its
+  // message carries no data).
+  std::map<std::pair<GroupId, raft::Index>, std::string> staged_snapshots_;
+  std::string snapshot_dir_;      // options_.dir/snapshots, emptied at Open
+  uint64_t next_snapshot_file_ = 0;
+  // Closes and deletes a partial snapshot's file and forgets it.
+  void DropPartial(std::map<std::pair<GroupId, raft::NodeId>, PartialSnapshot>::iterator it);
+  // The staged file of `group`'s snapshot at `index` ("" if none); the group's other staged
+  // files (snapshots its core turned down) are deleted.
+  std::string TakeStaged(GroupId group, raft::Index index);
+  // Deletes the partial and staged snapshots of groups gone or already past them (each tick).
+  void CollectSnapshotFiles();
   std::thread loop_;
 };
 

@@ -6,7 +6,7 @@
 // thread reads the data a chunk at a time (never the whole of it in memory) and sends it
 // through its own connection to the follower, so the data never queues ahead of the loop's
 // heartbeats; data bigger than `chunk_bytes` goes in chunks of that size, one frame each (the
-// follower reassembles them and, while they arrive, tells the leader so:
+// follower writes them to a file and, while they arrive, tells the leader so:
 // raft::MessageType::kSnapProgress). Jobs run one at a time, in order; a
 // new job for a (group, follower) whose job still waits replaces it, and one for the snapshot
 // being sent to that follower right now is dropped (the leader asked again before the first

@@ -47,8 +47,10 @@ class StateMachine {
   // time (it asks the Size() first), so it need not hold the whole state in memory. The
   // manager runs no reader of a group after RemoveGroup returns (nor after it is destroyed).
   virtual SnapshotReader Snapshot() = 0;
-  // Replaces the state with a snapshot's, durably; AppliedIndex() becomes meta.index.
-  virtual Status Restore(const raft::SnapshotMeta& meta, const std::string& data) = 0;
+  // Replaces the state with a snapshot's, durably; AppliedIndex() becomes meta.index. `data`
+  // (empty for the snapshot a new group starts from) may be bigger than memory: read it in
+  // pieces. A damaged snapshot changes nothing.
+  virtual Status Restore(const raft::SnapshotMeta& meta, ByteSource& data) = 0;
 };
 
 }  // namespace ddb::replication

@@ -1,5 +1,12 @@
 #include "libddb/storage/partition_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -11,54 +18,12 @@
 #include "libddb/core/crc32c.h"
 #include "libddb/model/item_codec.h"
 #include "libddb/model/item_size.h"
+#include "libddb/storage/partition_format.h"
 #include "libddb/storage/preallocated_log_env.h"
 
 namespace ddb::storage {
 
-namespace {
-
-constexpr char kMetaPrefix = '\x01';
-constexpr char kItemPrefix = '\x02';
-constexpr std::string_view kAppliedIndex = "applied_index";
-constexpr std::string_view kDurableIndex = "durable_index";
-constexpr std::string_view kItemCount = "item_count";
-constexpr std::string_view kItemBytes = "item_bytes";
-constexpr std::string_view kClean = "clean";
-
-std::string MetaKey(std::string_view name) {
-  std::string k(1, kMetaPrefix);
-  k += name;
-  return k;
-}
-
-std::string ItemKey(std::string_view key) {
-  std::string k(1, kItemPrefix);
-  k += key;
-  return k;
-}
-
-std::string EncodeMeta(uint64_t v) {
-  std::string out;
-  PutFixed64BE(&out, v);
-  PutFixed32LE(&out, crc32c::Mask(crc32c::Value(out)));
-  return out;
-}
-
-Result<uint64_t> DecodeMeta(std::string_view name, std::string_view value) {
-  if (value.size() != 12 ||
-      crc32c::Unmask(DecodeFixed32LE(value.data() + 8)) != crc32c::Value(value.data(), 8)) {
-    return Status::Corruption("partition store: metadata '" + std::string(name) + "' is damaged");
-  }
-  return DecodeFixed64BE(value.data());
-}
-
-Status FromLevelDB(const leveldb::Status& s) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption("leveldb: " + s.ToString());
-  return Status::IOError("leveldb: " + s.ToString());
-}
-
-}  // namespace
+using namespace internal;  // NOLINT(google-build-using-namespace): this file's own format
 
 void StoreBatch::Put(std::string_view item_key, const Item& item) {
   batch_.Put(ItemKey(item_key), EncodeItem(item));
@@ -80,9 +45,12 @@ void StoreBatch::AddStats(int64_t items, int64_t bytes) {
   byte_delta_ += bytes;
 }
 
-ItemIterator::ItemIterator(std::unique_ptr<leveldb::Iterator> it, std::string start,
+ItemIterator::ItemIterator(std::shared_ptr<leveldb::DB> db, std::string start,
                            std::string end, bool reverse)
-    : it_(std::move(it)), start_(std::move(start)), end_(std::move(end)), reverse_(reverse) {
+    : db_(std::move(db)), start_(std::move(start)), end_(std::move(end)), reverse_(reverse) {
+  leveldb::ReadOptions ro;
+  ro.fill_cache = true;
+  it_.reset(db_->NewIterator(ro));
   if (reverse_) {
     // The last key below the end: seek to the end (or past every item) and step back.
     it_->Seek(end_.empty() ? std::string(1, static_cast<char>(kItemPrefix + 1)) : end_);
@@ -131,10 +99,138 @@ void ItemIterator::Next() {
 
 Status ItemIterator::status() const { return FromLevelDB(it_->status()); }
 
-PartitionStore::PartitionStore(std::unique_ptr<leveldb::DB> db,
-                               std::unique_ptr<leveldb::Cache> cache,
-                               std::unique_ptr<const leveldb::FilterPolicy> filter, bool sync)
-    : cache_(std::move(cache)), filter_(std::move(filter)), db_(std::move(db)), sync_(sync) {}
+namespace internal {
+
+std::string GenerationPath(const std::string& dir, uint64_t n) {
+  return n == 0 ? dir : dir + "/" + std::string(kGenerationPrefix) + std::to_string(n);
+}
+
+static Status FileError(const std::string& what, const std::string& path) {
+  return Status::IOError(what + " " + path + ": " + std::strerror(errno));
+}
+
+Result<uint64_t> ReadDataFile(const std::string& dir) {
+  const std::string path = dir + "/" + std::string(kDataFile);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    if (errno == ENOENT) return uint64_t{0};
+    return FileError("cannot open", path);
+  }
+  char buf[64];
+  const size_t n = std::fread(buf, 1, sizeof(buf), f);
+  std::fclose(f);
+  const std::string_view text(buf, n);
+  const Status damaged = Status::Corruption("partition store: " + path + " is damaged");
+  if (text.size() < kGenerationPrefix.size() + 2 || text.substr(0, kGenerationPrefix.size()) != kGenerationPrefix ||
+      text.back() != '\n') {
+    return damaged;
+  }
+  const char* digits = text.data() + kGenerationPrefix.size();
+  const char* end = text.data() + text.size() - 1;
+  uint64_t generation = 0;
+  if (std::from_chars(digits, end, generation).ptr != end || generation == 0) return damaged;
+  return generation;
+}
+
+static Status SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return FileError("cannot open", dir);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::OK() : FileError("cannot sync", dir);
+}
+
+Status WriteDataFile(const std::string& dir, uint64_t n, bool sync) {
+  const std::string path = dir + "/" + std::string(kDataFile);
+  const std::string tmp = path + ".tmp";
+  const std::string text = std::string(kGenerationPrefix) + std::to_string(n) + "\n";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return FileError("cannot create", tmp);
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  (!sync || ::fdatasync(fd) == 0);
+  ::close(fd);
+  if (!ok) return FileError("cannot write", tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return FileError("cannot rename", tmp);
+  return sync ? SyncDir(dir) : Status::OK();
+}
+
+}  // namespace internal
+
+namespace {
+
+// Removes generation `n`'s files (for 0, every file in dir but DATA, LevelDB's files being
+// the only others there; the restored generations are directories).
+void RemoveGeneration(const std::string& dir, uint64_t n) {
+  std::error_code ec;
+  if (n != 0) {
+    std::filesystem::remove_all(GenerationPath(dir, n), ec);
+  } else {
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (entry.is_regular_file(ec) && entry.path().filename() != kDataFile) {
+        std::filesystem::remove(entry.path(), ec);
+      }
+    }
+  }
+  if (ec) spdlog::warn("partition store: cleaning up {}: {}", GenerationPath(dir, n), ec.message());
+}
+
+// Removes what a crash left beside generation `current`: the other restored generations (a
+// restore that did not finish, or one replaced), a DATA.tmp, and, once a restored generation
+// is in use, the files of the store's first LevelDB.
+void RemoveOtherGenerations(const std::string& dir, uint64_t current) {
+  std::error_code ec;
+  std::filesystem::remove(dir + "/" + std::string(kDataFile) + ".tmp", ec);
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory(ec) || name.rfind(kGenerationPrefix, 0) != 0) continue;
+    if (name != std::string(kGenerationPrefix) + std::to_string(current)) {
+      spdlog::info("partition store: removing {}, left by a restore that did not finish", entry.path().string());
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+  if (current != 0) RemoveGeneration(dir, 0);
+}
+
+}  // namespace
+
+PartitionStore::PartitionStore(std::string dir, std::unique_ptr<leveldb::Cache> cache,
+                               std::unique_ptr<const leveldb::FilterPolicy> filter,
+                               size_t write_buffer_bytes, bool sync)
+    : dir_(std::move(dir)), cache_(std::move(cache)), filter_(std::move(filter)), sync_(sync) {
+  // Every write reads the item it replaces (conditions, ReturnValues, statistics): a Bloom
+  // filter answers "not there" for a new key without reading data blocks.
+  options_.filter_policy = filter_.get();
+  options_.paranoid_checks = true;
+  options_.block_cache = cache_.get();
+  options_.write_buffer_size = write_buffer_bytes;
+}
+
+Result<PartitionStore::Generation> PartitionStore::OpenGeneration(uint64_t n, bool create_if_missing) {
+  const std::string path = GenerationPath(dir_, n);
+  std::error_code ec;
+  if (n != 0 && !create_if_missing && !std::filesystem::is_directory(path, ec)) {
+    // (Not left to LevelDB, which would make the directory before it found nothing there.)
+    return Status::Corruption("partition store: " + path + ", named in " + dir_ + "/" +
+                              std::string(kDataFile) + ", is missing");
+  }
+  leveldb::Options o = options_;
+  o.create_if_missing = create_if_missing;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(o, path, &raw);
+  if (!s.ok()) return FromLevelDB(s).WithContext("opening " + path);
+  Generation g;
+  g.retired = std::make_shared<std::atomic<bool>>(false);
+  g.db = std::shared_ptr<leveldb::DB>(raw, [dir = dir_, n, retired = g.retired](leveldb::DB* db) {
+    delete db;
+    if (retired->load()) RemoveGeneration(dir, n);
+  });
+  return g;
+}
+
+std::shared_ptr<leveldb::DB> PartitionStore::db() const {
+  std::lock_guard<std::mutex> lock(db_mu_);
+  return db_;
+}
 
 Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& dir,
                                                              const StoreOptions& options) {
@@ -144,27 +240,27 @@ Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& 
     if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
   }
   NameLevelDBBackgroundThread();
-  std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
-  std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
-  leveldb::Options lo;
-  // Every write reads the item it replaces (conditions, ReturnValues, statistics): a Bloom
-  // filter answers "not there" for a new key without reading data blocks.
-  lo.filter_policy = filter.get();
-  lo.create_if_missing = options.create_if_missing;
-  lo.paranoid_checks = true;
-  lo.block_cache = cache.get();
-  lo.write_buffer_size = options.write_buffer_bytes;
-  leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(lo, dir, &raw);
-  if (!s.ok()) return FromLevelDB(s).WithContext("opening " + dir);
   std::unique_ptr<PartitionStore> store(new PartitionStore(
-      std::unique_ptr<leveldb::DB>(raw), std::move(cache), std::move(filter), !options.TEST_no_sync));
+      dir, std::unique_ptr<leveldb::Cache>(leveldb::NewLRUCache(options.block_cache_bytes)),
+      std::unique_ptr<const leveldb::FilterPolicy>(leveldb::NewBloomFilterPolicy(10)),
+      options.write_buffer_bytes, !options.TEST_no_sync));
+  DDB_ASSIGN_OR_RETURN(uint64_t generation, ReadDataFile(dir));
+  // A restored generation is never created here: DATA naming one that is not there is damage.
+  DDB_ASSIGN_OR_RETURN(Generation g,
+                       store->OpenGeneration(generation, generation == 0 && options.create_if_missing));
+  RemoveOtherGenerations(dir, generation);
+  {
+    std::lock_guard<std::mutex> lock(store->db_mu_);
+    store->db_ = std::move(g.db);
+    store->retired_ = std::move(g.retired);
+    store->generation_ = generation;
+  }
   DDB_RETURN_IF_ERROR(store->LoadMetadata());
   // From now on the statistics on disk are stale until a clean close: remove the marker,
   // durably, before accepting any write. (A store that fails to open saves nothing.)
   leveldb::WriteOptions wo;
   wo.sync = store->sync_;
-  DDB_RETURN_IF_ERROR(FromLevelDB(store->db_->Delete(wo, MetaKey(kClean))));
+  DDB_RETURN_IF_ERROR(FromLevelDB(store->db()->Delete(wo, MetaKey(kClean))));
   store->opened_ = true;
   return store;
 }
@@ -172,7 +268,7 @@ Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& 
 Status PartitionStore::LoadMetadata() {
   auto read = [this](std::string_view name, uint64_t* out) -> Result<bool> {
     std::string value;
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), MetaKey(name), &value);
+    leveldb::Status s = db()->Get(leveldb::ReadOptions(), MetaKey(name), &value);
     if (s.IsNotFound()) return false;
     if (!s.ok()) return FromLevelDB(s);
     DDB_ASSIGN_OR_RETURN(*out, DecodeMeta(name, value));
@@ -229,13 +325,13 @@ PartitionStore::~PartitionStore() {
   batch.Put(MetaKey(kClean), EncodeMeta(1));
   leveldb::WriteOptions wo;
   wo.sync = sync_;
-  leveldb::Status s = db_->Write(wo, &batch);
+  leveldb::Status s = db()->Write(wo, &batch);
   if (!s.ok()) spdlog::error("partition store: saving statistics failed: {}", s.ToString());
 }
 
 Result<std::optional<Item>> PartitionStore::Get(std::string_view item_key) const {
   std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), ItemKey(item_key), &value);
+  leveldb::Status s = db()->Get(leveldb::ReadOptions(), ItemKey(item_key), &value);
   if (s.IsNotFound()) return std::optional<Item>();
   if (!s.ok()) return FromLevelDB(s);
   DDB_ASSIGN_OR_RETURN(Item item, DecodeItem(value));
@@ -245,7 +341,7 @@ Result<std::optional<Item>> PartitionStore::Get(std::string_view item_key) const
 Status PartitionStore::Write(StoreBatch* batch) {
   leveldb::WriteOptions wo;
   wo.sync = sync_;
-  DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(wo, &batch->batch_)));
+  DDB_RETURN_IF_ERROR(FromLevelDB(db()->Write(wo, &batch->batch_)));
   if (batch->applied_index_.has_value()) {
     uint64_t current = applied_index_.load();
     while (*batch->applied_index_ > current &&
@@ -260,11 +356,8 @@ Status PartitionStore::Write(StoreBatch* batch) {
 std::unique_ptr<ItemIterator> PartitionStore::NewIterator(std::string_view start,
                                                           std::string_view end,
                                                           bool reverse) const {
-  leveldb::ReadOptions ro;
-  ro.fill_cache = true;
   return std::unique_ptr<ItemIterator>(new ItemIterator(
-      std::unique_ptr<leveldb::Iterator>(db_->NewIterator(ro)), ItemKey(start),
-      end.empty() ? std::string() : ItemKey(end), reverse));
+      db(), ItemKey(start), end.empty() ? std::string() : ItemKey(end), reverse));
 }
 
 }  // namespace ddb::storage
@@ -310,7 +403,7 @@ Status PartitionStore::Apply(const WriteCommand& command, uint64_t index, bool s
   }
   leveldb::WriteOptions wo;
   wo.sync = sync && sync_;
-  DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(wo, &batch.batch_)));
+  DDB_RETURN_IF_ERROR(FromLevelDB(db()->Write(wo, &batch.batch_)));
   applied_index_ = index;
   item_count_ += batch.item_delta_;
   item_bytes_ += batch.byte_delta_;
@@ -329,171 +422,14 @@ Status PartitionStore::Sync() {
   const uint64_t index = applied_index_.load();
   // A range below every key: nothing but the memtable is compacted.
   const leveldb::Slice below("\x00", 1);
-  db_->CompactRange(&below, &below);
+  std::shared_ptr<leveldb::DB> db = this->db();
+  db->CompactRange(&below, &below);
   // CompactRange reports no error; a failed flush fails every later write, this one included.
   leveldb::WriteBatch probe;
   probe.Put(MetaKey(kDurableIndex), EncodeMeta(index));
   leveldb::WriteOptions wo;
   wo.sync = sync_;
-  return FromLevelDB(db_->Write(wo, &probe));
-}
-
-// Snapshot format: "S1" | varint applied index | repeated (length-prefixed item key,
-// length-prefixed encoded item) | fixed32le masked CRC-32C of everything before it.
-namespace {
-
-size_t VarintLength(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-// A partition's snapshot (format S1, see PartitionStore::Snapshot), produced piece by piece
-// from a LevelDB snapshot: pending_ holds the bytes made but not yet read (the header, a run
-// of item records of about kPieceBytes, or the trailer).
-class SnapshotStream final : public ByteSource {
- public:
-  SnapshotStream(leveldb::DB* db, std::shared_ptr<const leveldb::Snapshot> view)
-      : db_(db), view_(std::move(view)) {
-    read_options_.snapshot = view_.get();
-    read_options_.fill_cache = false;  // a pass over everything must not evict the hot items
-  }
-
-  Result<uint64_t> Size() override {
-    DDB_CHECK_MSG(stage_ == Stage::kHeader, "SnapshotStream::Size after reading began");
-    DDB_ASSIGN_OR_RETURN(uint64_t index, AppliedIndex());
-    uint64_t size = 2 + VarintLength(index) + 4;
-    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options_));
-    for (it->Seek(std::string(1, kItemPrefix)); it->Valid() && it->key()[0] == kItemPrefix;
-         it->Next()) {
-      const size_t key = it->key().size() - 1, value = it->value().size();
-      size += VarintLength(key) + key + VarintLength(value) + value;
-    }
-    DDB_RETURN_IF_ERROR(FromLevelDB(it->status()));
-    return size;
-  }
-
-  Result<size_t> Read(size_t max_bytes, std::string* out) override {
-    DDB_CHECK_MSG(max_bytes > 0, "SnapshotStream::Read of 0 bytes");
-    size_t appended = 0;
-    while (appended < max_bytes) {
-      if (offset_ == pending_.size()) {
-        pending_.clear();
-        offset_ = 0;
-        DDB_RETURN_IF_ERROR(Refill());
-        if (pending_.empty()) break;  // the end
-      }
-      const size_t n = std::min(max_bytes - appended, pending_.size() - offset_);
-      out->append(pending_, offset_, n);
-      offset_ += n;
-      appended += n;
-    }
-    return appended;
-  }
-
- private:
-  enum class Stage { kHeader, kItems, kDone };
-  static constexpr size_t kPieceBytes = 64 << 10;
-
-  Result<uint64_t> AppliedIndex() {
-    std::string applied;
-    leveldb::Status s = db_->Get(read_options_, MetaKey(kAppliedIndex), &applied);
-    if (s.IsNotFound()) return uint64_t{0};
-    DDB_RETURN_IF_ERROR(FromLevelDB(s));
-    return DecodeMeta(kAppliedIndex, applied);
-  }
-
-  // Makes the next piece of the stream into pending_ (left empty at the end).
-  Status Refill() {
-    switch (stage_) {
-      case Stage::kHeader: {
-        DDB_ASSIGN_OR_RETURN(uint64_t index, AppliedIndex());
-        pending_ = "S1";
-        PutVarint64(&pending_, index);
-        it_.reset(db_->NewIterator(read_options_));
-        it_->Seek(std::string(1, kItemPrefix));
-        stage_ = Stage::kItems;
-        break;
-      }
-      case Stage::kItems:
-        for (; it_->Valid() && it_->key()[0] == kItemPrefix && pending_.size() < kPieceBytes;
-             it_->Next()) {
-          PutLengthPrefixed(&pending_, std::string_view(it_->key().data() + 1, it_->key().size() - 1));
-          PutLengthPrefixed(&pending_, std::string_view(it_->value().data(), it_->value().size()));
-        }
-        if (pending_.empty()) {  // every item is out: the checksum closes the stream
-          DDB_RETURN_IF_ERROR(FromLevelDB(it_->status()));
-          it_.reset();
-          PutFixed32LE(&pending_, crc32c::Mask(crc_));
-          stage_ = Stage::kDone;
-          return Status::OK();
-        }
-        break;
-      case Stage::kDone:
-        return Status::OK();
-    }
-    crc_ = crc32c::Extend(crc_, pending_.data(), pending_.size());
-    return Status::OK();
-  }
-
-  leveldb::DB* const db_;
-  const std::shared_ptr<const leveldb::Snapshot> view_;
-  leveldb::ReadOptions read_options_;
-  Stage stage_ = Stage::kHeader;
-  std::unique_ptr<leveldb::Iterator> it_;  // over the items, while stage_ is kItems
-  std::string pending_;
-  size_t offset_ = 0;  // of pending_'s next byte to read
-  uint32_t crc_ = 0;   // of every byte made before the trailer
-};
-
-}  // namespace
-
-std::unique_ptr<ByteSource> PartitionStore::SnapshotReader() const {
-  leveldb::DB* db = db_.get();
-  std::shared_ptr<const leveldb::Snapshot> view(
-      db->GetSnapshot(), [db](const leveldb::Snapshot* s) { db->ReleaseSnapshot(s); });
-  return std::make_unique<SnapshotStream>(db, std::move(view));
-}
-
-Status PartitionStore::Restore(uint64_t index, std::string_view snapshot) {
-  if (snapshot.size() < 6 || snapshot.substr(0, 2) != "S1") {
-    return Status::Corruption("partition snapshot: bad header");
-  }
-  std::string_view body = snapshot.substr(0, snapshot.size() - 4);
-  if (crc32c::Unmask(DecodeFixed32LE(snapshot.data() + body.size())) != crc32c::Value(body)) {
-    return Status::Corruption("partition snapshot: checksum mismatch");
-  }
-  Reader r(body.substr(2));
-  uint64_t snapshot_index = 0;
-  if (!r.ReadVarint64(&snapshot_index)) return Status::Corruption("partition snapshot: bad index");
-  leveldb::WriteBatch batch;
-  // Everything there now goes, then everything in the snapshot comes.
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
-  for (it->Seek(std::string(1, kItemPrefix)); it->Valid() && it->key()[0] == kItemPrefix;
-       it->Next()) {
-    batch.Delete(it->key());
-  }
-  DDB_RETURN_IF_ERROR(FromLevelDB(it->status()));
-  int64_t count = 0, bytes = 0;
-  std::string_view key, value;
-  while (!r.empty()) {
-    if (!r.ReadLengthPrefixed(&key) || !r.ReadLengthPrefixed(&value)) {
-      return Status::Corruption("partition snapshot: bad item record");
-    }
-    DDB_ASSIGN_OR_RETURN(Item item, DecodeItem(value));
-    ++count;
-    bytes += static_cast<int64_t>(ItemSize(item));
-    batch.Put(ItemKey(key), leveldb::Slice(value.data(), value.size()));
-  }
-  batch.Put(MetaKey(kAppliedIndex), EncodeMeta(index));
-  DDB_RETURN_IF_ERROR(FromLevelDB(db_->Write(leveldb::WriteOptions(), &batch)));
-  applied_index_ = index;
-  item_count_ = count;
-  item_bytes_ = bytes;
-  return Sync();
+  return FromLevelDB(db->Write(wo, &probe));
 }
 
 }  // namespace ddb::storage

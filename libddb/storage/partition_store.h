@@ -12,6 +12,11 @@
 // one fsync per group, not per request. The applied index travels in the same batch as the
 // data it covers, atomically.
 //
+// Files: the LevelDB lives in the store's directory itself until a snapshot is restored
+// (Restore); a restore builds a fresh LevelDB in `restored-<n>/` beside it, and the file
+// `DATA` (replaced atomically) names the one in use. Open() removes whatever a crash left of
+// another (a restore that did not finish, or the store it replaced).
+//
 // Statistics (item count and item bytes by DynamoDB's size rules, for DescribeTable's
 // ItemCount and TableSizeBytes) are kept in memory and persisted at a clean close; Open()
 // removes the clean-close marker (synced) before any write, so a store that was not closed
@@ -25,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,11 +90,12 @@ class ItemIterator {
 
  private:
   friend class PartitionStore;
-  ItemIterator(std::unique_ptr<leveldb::Iterator> it, std::string start, std::string end,
+  ItemIterator(std::shared_ptr<leveldb::DB> db, std::string start, std::string end,
                bool reverse);
   void Settle();
 
-  std::unique_ptr<leveldb::Iterator> it_;
+  std::shared_ptr<leveldb::DB> db_;  // kept open (a restore may swap another in) while
+  std::unique_ptr<leveldb::Iterator> it_;  // this iterator, destroyed first, reads it
   std::string start_, end_;  // internal keys (prefixed)
   bool reverse_;
   bool valid_ = false;
@@ -137,9 +144,18 @@ class PartitionStore {
   // the piece asked for and about 64 KB (or one item, if bigger) in memory, so a partition of
   // any size can be sent. REQUIRES: the store outlives the reader.
   std::unique_ptr<ByteSource> SnapshotReader() const;
-  // Replaces every item with a snapshot's, durably; the applied index becomes `index`.
-  // Corruption (and nothing changed) if the snapshot is damaged.
-  Status Restore(uint64_t index, std::string_view snapshot);
+  // Replaces every item with a snapshot's (format S1, read from `snapshot` in pieces),
+  // durably; the applied index becomes `index`. The items go, in bounded batches, into a
+  // fresh LevelDB that is synced and then swapped in at once: a crash in the middle leaves
+  // the store as it was, and memory stays bounded whatever the snapshot's size. Corruption
+  // (and nothing changed) if the snapshot is damaged. Readers may run meanwhile (they see
+  // the old items until the swap; an iterator made before it goes on over the old ones).
+  // REQUIRES: no Apply, Write or Sync runs meanwhile.
+  Status Restore(uint64_t index, ByteSource& snapshot);
+  Status Restore(uint64_t index, std::string_view snapshot) {
+    StringSource source{std::string(snapshot)};
+    return Restore(index, source);
+  }
 
   // Items with start <= key < end (an empty end: no upper bound), ascending or descending.
   std::unique_ptr<ItemIterator> NewIterator(std::string_view start, std::string_view end,
@@ -154,16 +170,33 @@ class PartitionStore {
   int64_t item_bytes() const { return item_bytes_.load(); }
 
  private:
-  PartitionStore(std::unique_ptr<leveldb::DB> db, std::unique_ptr<leveldb::Cache> cache,
-                 std::unique_ptr<const leveldb::FilterPolicy> filter, bool sync);
+  PartitionStore(std::string dir, std::unique_ptr<leveldb::Cache> cache,
+                 std::unique_ptr<const leveldb::FilterPolicy> filter, size_t write_buffer_bytes,
+                 bool sync);
+  // A LevelDB of one generation (0: the one in dir_ itself, else restored-<n>/), closed when
+  // the last pointer goes; then, if `retired` was set meanwhile, its files are removed.
+  struct Generation {
+    std::shared_ptr<leveldb::DB> db;
+    std::shared_ptr<std::atomic<bool>> retired;
+  };
+  Result<Generation> OpenGeneration(uint64_t n, bool create_if_missing);
+  // The LevelDB in use now; callers keep the pointer for as long as they use it.
+  std::shared_ptr<leveldb::DB> db() const;
   Status LoadMetadata();
   Status Recount();
 
   // Fixed at construction.
-  std::unique_ptr<leveldb::Cache> cache_;  // cache_ and filter_ outlive db_ (declared first,
-  std::unique_ptr<const leveldb::FilterPolicy> filter_;  // destroyed last)
-  std::unique_ptr<leveldb::DB> db_;
+  const std::string dir_;
+  std::unique_ptr<leveldb::Cache> cache_;  // cache_ and filter_ outlive every LevelDB
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;  // (declared first, destroyed last)
+  leveldb::Options options_;  // for every generation; points at cache_ and filter_
   const bool sync_;
+
+  mutable std::mutex db_mu_;
+  std::shared_ptr<leveldb::DB> db_;  // GUARDED_BY(db_mu_)
+  uint64_t generation_ = 0;          // GUARDED_BY(db_mu_): db_'s
+  // Set when db_ is swapped out: its files go once the last user lets go of it.
+  std::shared_ptr<std::atomic<bool>> retired_;  // GUARDED_BY(db_mu_): db_'s
 
   std::atomic<uint64_t> applied_index_{0};
   std::atomic<int64_t> item_count_{0};

@@ -2,6 +2,8 @@
 // as write commands; a stopped replica catches up from a snapshot of another's store.
 #include "libddb/node/partition_machine.h"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "libddb/model/item_size.h"
@@ -28,28 +30,32 @@ class PartitionMachineTest : public ::testing::Test {
  protected:
   PartitionMachineTest() : cluster_("partition_machine_test") {}
 
-  void Start(raft::NodeId id, raft::Index compact_after) {
+  void Start(raft::NodeId id, raft::Index compact_after, size_t snapshot_chunk_bytes = 8 << 20) {
     storage::StoreOptions o;
     o.TEST_no_sync = true;
     stores_[id].reset();
     auto s = storage::PartitionStore::Open(cluster_.node(id).dir + "/partition", o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     stores_[id] = std::move(*s);
-    cluster_.StartManager(id, std::make_shared<PartitionMachine>(stores_[id].get()), compact_after);
+    cluster_.StartManager(id, std::make_shared<PartitionMachine>(stores_[id].get()), compact_after,
+                          snapshot_chunk_bytes);
   }
 
-  Status Put(raft::NodeId leader, int i) {
+  Status Put(raft::NodeId leader, int i, size_t padding = 0) {
     storage::WriteCommand c;
     Item item = MakeItem(i);
+    if (padding > 0) item["pad"] = AttributeValue::S(std::string(padding, 'a' + i % 26));
     c.Put(Key(i), item);
     c.AddStats(1, static_cast<int64_t>(ItemSize(item)));
     return cluster_.ProposeSync(leader, c.Encode());
   }
 
-  bool HasAll(raft::NodeId id, int n) {
+  bool HasAll(raft::NodeId id, int n, size_t padding = 0) {
     for (int i = 0; i < n; ++i) {
       auto got = stores_[id]->Get(Key(i));
-      if (!got.ok() || !got->has_value() || **got != MakeItem(i)) return false;
+      Item want = MakeItem(i);
+      if (padding > 0) want["pad"] = AttributeValue::S(std::string(padding, 'a' + i % 26));
+      if (!got.ok() || !got->has_value() || **got != want) return false;
     }
     return stores_[id]->item_count() == n;
   }
@@ -77,6 +83,31 @@ TEST_F(PartitionMachineTest, ReplicatesAndCatchesUpFromSnapshot) {
   EXPECT_EQ(stores_[lagging]->item_bytes(), stores_[leader]->item_bytes());
 }
 
+// A snapshot in many chunks: the follower writes them to a file and the store restores from
+// it in pieces, into a fresh LevelDB swapped in at the end, which a restart keeps using.
+TEST_F(PartitionMachineTest, CatchesUpFromASnapshotInChunksThroughAFile) {
+  constexpr size_t kChunk = 32 << 10, kPad = 4000;
+  for (raft::NodeId id : cluster_.ids()) Start(id, /*compact_after=*/8, kChunk);
+  raft::NodeId leader = cluster_.WaitForLeaseHolder(5s);
+  ASSERT_NE(leader, raft::kNoNode);
+  raft::NodeId lagging = leader % 3 + 1;
+  cluster_.Stop(lagging);
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(Put(leader, i, kPad).ok());  // ~240 KB: 8 chunks
+  cluster_.StartServer(lagging);
+  Start(lagging, 8, kChunk);
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] { return HasAll(lagging, 60, kPad); }));
+  EXPECT_EQ(stores_[lagging]->item_bytes(), stores_[leader]->item_bytes());
+  const std::string dir = cluster_.node(lagging).dir;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/partition/DATA"));
+  EXPECT_TRUE(LoopbackCluster::Eventually([&] { return std::filesystem::is_empty(dir + "/snapshots"); }));
+  // Restarted, the replica reads the restored store and goes on replicating.
+  cluster_.Stop(lagging);
+  cluster_.StartServer(lagging);
+  Start(lagging, 8, kChunk);
+  ASSERT_TRUE(Put(leader, 60, kPad).ok());
+  EXPECT_TRUE(LoopbackCluster::Eventually([&] { return HasAll(lagging, 61, kPad); }));
+}
+
 // A group starts from an empty snapshot at index 1; for a store that already holds items
 // (written before its table was replicated) that must not erase them.
 TEST(PartitionMachineBootstrapTest, EmptySnapshotKeepsExistingItems) {
@@ -90,7 +121,8 @@ TEST(PartitionMachineBootstrapTest, EmptySnapshotKeepsExistingItems) {
   ASSERT_TRUE((*store)->Apply(c, 0, false).ok());
   PartitionMachine machine(store->get());
   raft::SnapshotMeta meta{1, 1, {{1}, {}, {}}};
-  ASSERT_TRUE(machine.Restore(meta, "").ok());
+  StringSource empty("");
+  ASSERT_TRUE(machine.Restore(meta, empty).ok());
   EXPECT_EQ(machine.AppliedIndex(), 1u);
   EXPECT_TRUE((*store)->Get(Key(1))->has_value());
   store->reset();

@@ -84,8 +84,9 @@ class LoopbackCluster {
 
   // Starts node `id`'s manager with group 1 over all the nodes.
   void StartManager(raft::NodeId id, std::shared_ptr<StateMachine> sm,
-                    raft::Index compact_after = 10000) {
+                    raft::Index compact_after = 10000, size_t snapshot_chunk_bytes = 8 << 20) {
     ManagerOptions o;
+    o.snapshot_chunk_bytes = snapshot_chunk_bytes;
     o.self = id;
     o.dir = nodes_[id]->dir;
     for (auto& [peer, n] : nodes_) o.addresses[peer] = n->address;

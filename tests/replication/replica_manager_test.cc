@@ -51,8 +51,9 @@ class KvMachine : public StateMachine {
     }
     return std::make_unique<StringSource>(std::move(s));
   }
-  Status Restore(const raft::SnapshotMeta& meta, const std::string& data) override {
+  Status Restore(const raft::SnapshotMeta& meta, ByteSource& source) override {
     if (restore_delay_.count() > 0) std::this_thread::sleep_for(restore_delay_);  // a big one
+    DDB_ASSIGN_OR_RETURN(std::string data, ReadAll(source));
     std::lock_guard<std::mutex> lock(mu_);
     kv_.clear();
     Reader r(data);
@@ -158,6 +159,10 @@ class ReplicaManagerTest : public ::testing::Test {
     ASSERT_TRUE(WaitConverged(want));
     EXPECT_GT(sms_[lagging]->restores(), restores_before) << "caught up without a snapshot";
     EXPECT_EQ(TermOf(leader), term) << "an election happened while the snapshot was sent";
+    // A snapshot that came in chunks went through a file, removed once restored.
+    const std::filesystem::path staged = cluster_.node(lagging).dir + "/snapshots";
+    EXPECT_TRUE(LoopbackCluster::Eventually([&] { return std::filesystem::is_empty(staged); }))
+        << "a snapshot file was left in " << staged;
   }
 
   LoopbackCluster cluster_;
@@ -249,7 +254,7 @@ TEST_F(ReplicaManagerTest, LaggingReplicaCatchesUpFromSnapshot) {
 
 // A state bigger than a frame may hold (proto::kMaxFrameBytes, 64 MB) still reaches a lagging
 // replica: the snapshot travels in chunks (ManagerOptions::snapshot_chunk_bytes) and is
-// reassembled before the core sees it.
+// gathered (in a file) before the core sees it.
 TEST_F(ReplicaManagerTest, SnapshotBiggerThanAFrameArrivesInChunks) {
   constexpr size_t kBlobBytes = 70u << 20;
   LagThenCatchUpBySnapshot({"blob:a=" + std::to_string(kBlobBytes)},

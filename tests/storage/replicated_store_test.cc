@@ -2,7 +2,11 @@
 // partition's whole state to another replica.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -238,6 +242,140 @@ TEST_F(ReplicatedStoreTest, DamagedSnapshotIsRefused) {
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_EQ(target->applied_index(), 2u);
   EXPECT_TRUE(target->Get(Key("keep"))->has_value());
+  // Nor is anything of the attempt left on disk; and cut short, or with bytes after its end,
+  // it is refused the same way.
+  EXPECT_FALSE(std::filesystem::exists(base_ / "target" / "restored-1"));
+  std::string good = *source->Snapshot();
+  EXPECT_TRUE(target->Restore(5, good.substr(0, good.size() - 1)).IsCorruption());
+  EXPECT_TRUE(target->Restore(5, good + "x").IsCorruption());
+  EXPECT_TRUE(target->Get(Key("keep"))->has_value());
+  EXPECT_FALSE(std::filesystem::exists(base_ / "target" / "restored-1"));
+}
+
+std::vector<std::string> Names(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A restore builds a fresh LevelDB (restored-<n>/), named in DATA once it is complete and
+// synced; the store it replaces is removed, and a reopened store reads the restored one.
+// Bigger than one of Restore's write batches, streamed from another store's reader.
+TEST_F(ReplicatedStoreTest, RestoreSwapsInAFreshStore) {
+  auto source = Open("source");
+  WriteCommand c;
+  for (int i = 0; i < 4000; ++i) {  // ~6 MB: more than one 4 MB batch
+    Item item = MakeItem("k" + std::to_string(i), std::string(1500, 'a' + i % 26));
+    c.Put(Key("k" + std::to_string(i)), item);
+    c.AddStats(1, static_cast<int64_t>(ItemSize(item)));
+  }
+  ASSERT_TRUE(source->Apply(c, 9, false).ok());
+  {
+    auto target = Open("target");
+    WriteCommand stale;
+    stale.Put(Key("gone"), MakeItem("gone", "old"));
+    ASSERT_TRUE(target->Apply(stale, 3, false).ok());
+    std::unique_ptr<ByteSource> reader = source->SnapshotReader();
+    ASSERT_TRUE(target->Restore(9, *reader).ok());
+    EXPECT_EQ(target->item_count(), 4000);
+    EXPECT_EQ(target->item_bytes(), source->item_bytes());
+    EXPECT_EQ(Names(base_ / "target"), (std::vector<std::string>{"DATA", "restored-1"}));
+    // Restored again: the next generation replaces this one.
+    std::unique_ptr<ByteSource> again = source->SnapshotReader();
+    ASSERT_TRUE(target->Restore(9, *again).ok());
+    EXPECT_EQ(Names(base_ / "target"), (std::vector<std::string>{"DATA", "restored-2"}));
+  }
+  auto reopened = Open("target");
+  EXPECT_EQ(reopened->applied_index(), 9u);
+  EXPECT_EQ(reopened->item_count(), 4000);
+  EXPECT_FALSE(reopened->Get(Key("gone"))->has_value());
+  for (int i = 0; i < 4000; i += 333) {
+    EXPECT_EQ(**reopened->Get(Key("k" + std::to_string(i))), **source->Get(Key("k" + std::to_string(i))));
+  }
+}
+
+// Readers may run during a restore: an iterator made before it goes on over the old items,
+// and the old store's files go when it does.
+TEST_F(ReplicatedStoreTest, AnIteratorOutlivesTheStoreARestoreReplaced) {
+  auto source = Open("source");
+  WriteCommand c;
+  c.Put(Key("new"), MakeItem("new", "1"));
+  ASSERT_TRUE(source->Apply(c, 7, false).ok());
+  auto target = Open("target");
+  WriteCommand old;
+  for (int i = 0; i < 10; ++i) old.Put(Key("old" + std::to_string(i)), MakeItem("old" + std::to_string(i), "x"));
+  ASSERT_TRUE(target->Apply(old, 2, false).ok());
+  std::unique_ptr<ItemIterator> it = target->NewIterator("", "");
+  ASSERT_TRUE(target->Restore(7, *source->Snapshot()).ok());
+  EXPECT_TRUE(std::filesystem::exists(base_ / "target" / "CURRENT"));  // still read
+  std::set<std::string> seen, want;
+  for (int i = 0; i < 10; ++i) want.insert(Key("old" + std::to_string(i)));
+  for (; it->Valid(); it->Next()) seen.insert(std::string(it->key()));
+  EXPECT_TRUE(it->status().ok());
+  EXPECT_EQ(seen, want);
+  it.reset();
+  EXPECT_EQ(Names(base_ / "target"), (std::vector<std::string>{"DATA", "restored-1"}));
+  EXPECT_TRUE(target->Get(Key("new"))->has_value());
+  EXPECT_FALSE(target->Get(Key("old0"))->has_value());
+}
+
+// What a crash leaves is cleaned up at the next open: a restore that did not finish (its
+// directory, a DATA.tmp) leaves the store as it was; one that finished but had not yet
+// removed the store it replaced leaves the restored one in use and the old one removed.
+TEST_F(ReplicatedStoreTest, OpenRemovesWhatACrashedRestoreLeft) {
+  {
+    auto target = Open("target");
+    WriteCommand c;
+    c.Put(Key("a"), MakeItem("a", "1"));
+    ASSERT_TRUE(target->Apply(c, 4, false).ok());
+  }
+  std::filesystem::create_directories(base_ / "target" / "restored-1");
+  { std::ofstream(base_ / "target" / "restored-1" / "000003.log") << "half a restore"; }
+  { std::ofstream(base_ / "target" / "DATA.tmp") << "restored-1\n"; }
+  {
+    auto target = Open("target");
+    EXPECT_EQ(target->applied_index(), 4u);
+    EXPECT_TRUE(target->Get(Key("a"))->has_value());
+    EXPECT_FALSE(std::filesystem::exists(base_ / "target" / "restored-1"));
+    EXPECT_FALSE(std::filesystem::exists(base_ / "target" / "DATA.tmp"));
+    auto source = Open("source");
+    WriteCommand c;
+    c.Put(Key("b"), MakeItem("b", "2"));
+    ASSERT_TRUE(source->Apply(c, 8, false).ok());
+    ASSERT_TRUE(target->Restore(8, *source->Snapshot()).ok());
+  }
+  // The first store's files back, as if the crash came between naming the restored one and
+  // removing it.
+  {
+    leveldb::Options o;
+    o.create_if_missing = true;
+    leveldb::DB* db = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(o, (base_ / "target").string(), &db).ok());
+    delete db;
+  }
+  ASSERT_TRUE(std::filesystem::exists(base_ / "target" / "CURRENT"));
+  auto target = Open("target");
+  EXPECT_EQ(target->applied_index(), 8u);
+  EXPECT_TRUE(target->Get(Key("b"))->has_value());
+  EXPECT_FALSE(target->Get(Key("a"))->has_value());
+  EXPECT_EQ(Names(base_ / "target"), (std::vector<std::string>{"DATA", "restored-1"}));
+}
+
+// A DATA file that does not name a generation is damage: the store does not open.
+TEST_F(ReplicatedStoreTest, ADamagedDataFileIsRefused) {
+  { auto target = Open("target"); }
+  { std::ofstream(base_ / "target" / "DATA") << "restored-x\n"; }
+  StoreOptions o;
+  o.TEST_no_sync = true;
+  auto s = PartitionStore::Open((base_ / "target").string(), o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(s.status().IsCorruption()) << s.status().ToString();
+  // Nor does one that names a generation that is not there: an empty store is not made in
+  // its place.
+  { std::ofstream(base_ / "target" / "DATA") << "restored-5\n"; }
+  EXPECT_FALSE(PartitionStore::Open((base_ / "target").string(), o).ok());
+  EXPECT_FALSE(std::filesystem::exists(base_ / "target" / "restored-5"));
 }
 
 }  // namespace
