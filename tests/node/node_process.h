@@ -2,6 +2,7 @@
 // temporary directory, free loopback ports, and the processes stopped by PID.
 #pragma once
 
+#include <cstdlib>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,7 +60,13 @@ class NodeProcess {
     if (configure) configure(config);
     std::ofstream(cluster_file()) << cluster::RenderClusterToml(config, dir_.string());
   }
+  // Kills the nodes and removes the directory; with DDB_KEEP_TEST_DIR set, keeps it (the
+  // nodes' logs and data) for a look after a failure.
   ~NodeProcess() {
+    if (std::getenv("DDB_KEEP_TEST_DIR") != nullptr) {
+      for (int id = 1; id <= nodes(); ++id) Kill(SIGKILL, id);
+      return;
+    }
     for (int id = 1; id <= nodes(); ++id) Kill(SIGKILL, id);
     std::filesystem::remove_all(dir_);
   }

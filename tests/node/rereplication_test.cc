@@ -3,11 +3,14 @@
 // re-created on the fourth node, which catches up through a snapshot, and the dead node leaves
 // the group. Then a second original replica is killed: the table keeps serving from the two
 // left (one of them the new replica), with every item. The first node, restarted, drops the
-// replica it no longer holds.
+// replica it no longer holds. And a new replica killed with -9 while it restores a snapshot
+// too big for one frame comes back whole.
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -136,6 +139,76 @@ TEST_F(RereplicationTest, DeadReplicaIsRecreatedOnASpareNode) {
   cluster_.Start(victim);
   EXPECT_TRUE(WaitFor(20, [&] { return GroupOf(victim).empty(); }))
       << "node " << victim << " kept a replica it no longer holds: " << GroupOf(victim);
+}
+
+// The spare node is killed with -9 while it restores a 12 MB snapshot (chunks in a file, the
+// items going into a fresh LevelDB beside the empty one): restarted, it removes what the
+// restore left, gets the snapshot again and holds every item, with no snapshot file left over.
+TEST_F(RereplicationTest, ANewReplicaKilledWhileRestoringComesBackWhole) {
+  constexpr int kBigItems = 120;  // 100 KB each: a snapshot of 12 MB, in two 8 MB chunks
+  cluster_.StartAll();
+  ASSERT_TRUE(Call(1, "CreateTable",
+                   R"({"TableName":"moves","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],)"
+                   R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"})")
+                  .ok());
+  const std::string payload(100 * 1024, 'y');
+  for (int i = 0; i < kBigItems; ++i) {
+    Result<std::string> r = Call(1 + i % 4, "PutItem",
+                                 R"({"TableName":"moves","Item":{"pk":{"S":"k)" + std::to_string(i) +
+                                     R"("},"v":{"S":")" + payload + R"("}}})");
+    ASSERT_TRUE(r.ok()) << "put " << i << ": " << r.status().ToString();
+  }
+  int spare = 0, victim = 0;
+  for (int n = 1; n <= 4; ++n) {
+    if (GroupOf(n).empty()) {
+      spare = n;
+    } else if (victim == 0) {
+      victim = n;
+    }
+  }
+  ASSERT_NE(spare, 0);
+  cluster_.Kill(SIGKILL, victim);
+
+  // The restore's fresh LevelDB appears in the spare's partition directory: kill it then.
+  const std::filesystem::path tables = cluster_.data_dir(spare) + "/tables";
+  std::filesystem::path restoring;
+  const auto until = Clock::now() + std::chrono::seconds(40);
+  while (restoring.empty() && Clock::now() < until) {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(tables, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->path().filename().string().rfind("restored-", 0) == 0) restoring = it->path();
+    }
+    if (restoring.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_FALSE(restoring.empty()) << "node " << spare << " never restored a snapshot";
+  cluster_.Kill(SIGKILL, spare);
+  const bool mid_restore = !std::filesystem::exists(restoring.parent_path() / "DATA");
+  std::printf("node %d killed %s its restore (%s)\n", spare, mid_restore ? "during" : "just after",
+              restoring.string().c_str());
+
+  cluster_.Start(spare);
+  // Every item, read from the spare's own replica (an eventually consistent read of it), each
+  // a 100 KB page's worth of a scan: GetItem one by one.
+  int missing = kBigItems;
+  ASSERT_TRUE(WaitFor(40, [&] {
+    missing = 0;
+    for (int i = 0; i < kBigItems; ++i) {
+      Result<std::string> r = Call(spare, "GetItem",
+                                   R"({"TableName":"moves","Key":{"pk":{"S":"k)" + std::to_string(i) + R"("}}})");
+      if (!r.ok() || r->find(payload) == std::string::npos) ++missing;
+    }
+    return missing == 0;
+  })) << "node " << spare << " lacks " << missing << " items after its restore was cut short";
+  // One store in use (named in DATA), nothing else of either restore, no snapshot file.
+  std::vector<std::string> generations;
+  for (const auto& e : std::filesystem::directory_iterator(restoring.parent_path())) {
+    if (e.path().filename().string().rfind("restored-", 0) == 0) generations.push_back(e.path().filename());
+  }
+  EXPECT_EQ(generations.size(), 1u);
+  EXPECT_TRUE(WaitFor(10, [&] {
+    return std::filesystem::is_empty(cluster_.data_dir(spare) + "/snapshots");
+  }));
 }
 
 }  // namespace
