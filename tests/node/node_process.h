@@ -2,12 +2,12 @@
 // temporary directory, free loopback ports, and the processes stopped by PID.
 #pragma once
 
-#include <cstdlib>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
