@@ -214,8 +214,10 @@ Status PartitionStore::Restore(uint64_t index, ByteSource& snapshot) {
     next = generation_ + 1;
   }
   // A fresh LevelDB for the snapshot's items; the current one serves until it is complete.
+  // Never one whose directory is there already: DATA may name it (a restore whose last step
+  // failed); the next Open removes whichever DATA does not name.
   std::error_code ec;
-  std::filesystem::remove_all(GenerationPath(dir_, next), ec);  // what a crash may have left
+  while (std::filesystem::exists(GenerationPath(dir_, next), ec)) ++next;
   DDB_ASSIGN_OR_RETURN(Generation fresh, OpenGeneration(next, /*create_if_missing=*/true));
   auto abandon = [&](Status s) {
     fresh.retired->store(true);  // its files go with it
@@ -269,7 +271,12 @@ Status PartitionStore::Restore(uint64_t index, ByteSource& snapshot) {
   if (Status s = FromLevelDB(fresh.db->Write(synced, &durable)); !s.ok()) return abandon(s);
   // The commit point: DATA names the new generation. A crash before it leaves the old one
   // (and Open removes the new); after it, the new one (and Open removes the old).
-  if (Status s = WriteDataFile(dir_, next, sync_); !s.ok()) return abandon(s);
+  if (Status s = WriteDataFile(dir_, next, sync_); !s.ok()) {
+    // DATA may or may not name the new generation now: keep both on disk, for the next Open
+    // to keep whichever it names.
+    fresh.db.reset();
+    return s;
+  }
   {
     std::lock_guard<std::mutex> lock(db_mu_);
     retired_->store(true);  // the old generation's files go once its last reader lets go
