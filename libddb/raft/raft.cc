@@ -729,6 +729,10 @@ void Raft::HandleSnapshot(const Message& m) {
     conf_history_.clear();
     SetConf(meta.conf);
     snapshot_ = m.snapshot;
+    // The data is the application's now (it installs pending_install_): as a leader later,
+    // this replica may send it on. A snapshot stepped without its data (the application keeps
+    // a big one aside) still counts as supplied.
+    if (!snapshot_.data) snapshot_.data = std::make_shared<const std::string>();
     pending_install_ = m.snapshot;
     r.index = log_.LastIndex();
   }

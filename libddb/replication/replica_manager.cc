@@ -36,8 +36,8 @@ Result<std::unique_ptr<ReplicaManager>> ReplicaManager::Open(const ManagerOption
   m->snapshot_dir_ = options.dir + "/snapshots";
   std::error_code ec;
   std::filesystem::remove_all(m->snapshot_dir_, ec);
-  std::filesystem::create_directories(m->snapshot_dir_, ec);
-  if (ec) return Status::IOError("cannot create " + m->snapshot_dir_ + ": " + ec.message());
+  if (!ec) std::filesystem::create_directories(m->snapshot_dir_, ec);
+  if (ec) return Status::IOError("cannot empty " + m->snapshot_dir_ + ": " + ec.message());
   m->transport_ = std::make_unique<PeerTransport>(options.addresses);
   m->snapshots_ = std::make_unique<SnapshotSender>(options.snapshot_chunk_bytes,
                                                    options.snapshot_send_timeout_ms);
@@ -309,11 +309,16 @@ void ReplicaManager::DropPartial(
 }
 
 void ReplicaManager::CollectSnapshotFiles() {
-  // A snapshot at or behind what its replica has applied is of no more use: one sent twice
-  // (the copy the core turned down), or one whose sending stopped half way.
+  // A snapshot at or behind what its replica's state machine holds is of no more use: one
+  // sent twice (the copy the core turned down), or one whose sending stopped half way. (Not
+  // the core's applied index: it moves to a snapshot's the moment the core accepts it, before
+  // the file is installed.) A group installing a snapshot is left alone: its state machine
+  // may not be asked anything meanwhile, and its next snapshot may be staged already.
   auto useless = [this](GroupId group, raft::Index index) {
     auto g = groups_.find(group);
-    return g == groups_.end() || index <= g->second.raft->log().applied();
+    if (g == groups_.end()) return true;
+    if (g->second.installing) return false;
+    return index <= g->second.sm->AppliedIndex();
   };
   for (auto it = partial_snapshots_.begin(); it != partial_snapshots_.end();) {
     auto next = std::next(it);
@@ -355,10 +360,11 @@ void ReplicaManager::StepReceived(GroupMessage gm) {
     auto partial = partial_snapshots_.find(key);
     if (partial != partial_snapshots_.end()) {
       const GroupMessage& have = partial->second.message;
-      if (have.message.term != gm.message.term ||
-          have.message.snapshot.meta.index != gm.message.snapshot.meta.index ||
-          have.chunk_total != gm.chunk_total) {
-        DropPartial(partial);  // another snapshot: the older one is abandoned
+      const auto have_at = std::make_pair(have.message.term, have.message.snapshot.meta.index);
+      const auto got_at = std::make_pair(gm.message.term, gm.message.snapshot.meta.index);
+      if (got_at < have_at) return;  // a late chunk of an older snapshot
+      if (got_at != have_at || have.chunk_total != gm.chunk_total) {
+        DropPartial(partial);  // a newer snapshot: the older one is abandoned
         partial = partial_snapshots_.end();
       }
     }

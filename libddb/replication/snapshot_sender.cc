@@ -147,6 +147,17 @@ void SnapshotSender::SendOne(Job& job) {
     gm.chunk_offset = chunks > 1 ? offset : 0;
     offset += *read;
     gm.message.snapshot.data = std::make_shared<const std::string>(std::move(chunk));
+    if (offset == total) {
+      // The last chunk goes only if the data ends here, as announced: a follower must never
+      // install the first `total` bytes of something longer.
+      std::string extra;
+      Result<size_t> more = job.reader->Read(1, &extra);
+      if (!more.ok() || *more != 0) {
+        spdlog::warn("group {}: no snapshot for node {}: its data is longer than its announced size {}",
+                     job.group, to, total);
+        return;
+      }
+    }
     // A chunk that found no room in time leaves a gap: the follower discards what it
     // gathered and the leader sends the snapshot again once it counts it as lost.
     if (!send(EncodeRaftBatch({gm}))) return;

@@ -153,6 +153,7 @@ class SnapshotParser {
     for (int shift = 0; shift <= 63; shift += 7) {
       DDB_ASSIGN_OR_RETURN(std::string_view b, Take(1, limit));
       const auto byte = static_cast<uint8_t>(b[0]);
+      if (shift == 63 && byte > 1) break;  // beyond 64 bits
       v |= static_cast<uint64_t>(byte & 0x7f) << shift;
       if ((byte & 0x80) == 0) return v;
     }
@@ -231,14 +232,19 @@ Status PartitionStore::Restore(uint64_t index, ByteSource& snapshot) {
   constexpr size_t kBatchBytes = 4 << 20;
   leveldb::WriteBatch batch;
   int64_t count = 0, bytes = 0;
+  // No key or item comes near these: a length beyond them is damage, refused before it is
+  // read (a damaged length must not have the whole rest of the file read into memory).
+  constexpr uint64_t kMaxKeyBytes = 64 << 10, kMaxValueBytes = 4 << 20;
   while (in.position() < in.body_end()) {
     Result<uint64_t> key_size = in.Varint(in.body_end());
     if (!key_size.ok()) return abandon(key_size.status());
+    if (*key_size > kMaxKeyBytes) return abandon(SnapshotParser::Corrupt("a key's length is implausible"));
     Result<std::string_view> key = in.Take(*key_size, in.body_end());
     if (!key.ok()) return abandon(key.status());
     std::string item_key = ItemKey(*key);  // the view goes with the next Take
     Result<uint64_t> value_size = in.Varint(in.body_end());
     if (!value_size.ok()) return abandon(value_size.status());
+    if (*value_size > kMaxValueBytes) return abandon(SnapshotParser::Corrupt("an item's length is implausible"));
     Result<std::string_view> value = in.Take(*value_size, in.body_end());
     if (!value.ok()) return abandon(value.status());
     Result<Item> item = DecodeItem(*value);
@@ -277,13 +283,16 @@ Status PartitionStore::Restore(uint64_t index, ByteSource& snapshot) {
     fresh.db.reset();
     return s;
   }
-  {
+  std::shared_ptr<leveldb::DB> old;  // closed (and its files removed) after the lock, here
+  {                                  // or by its last reader
     std::lock_guard<std::mutex> lock(db_mu_);
-    retired_->store(true);  // the old generation's files go once its last reader lets go
+    retired_->store(true);
+    old = std::move(db_);
     db_ = std::move(fresh.db);
     retired_ = std::move(fresh.retired);
     generation_ = next;
   }
+  old.reset();
   applied_index_ = index;
   item_count_ = count;
   item_bytes_ = bytes;

@@ -158,15 +158,16 @@ Status WriteDataFile(const std::string& dir, uint64_t n, bool sync) {
 
 namespace {
 
-// Removes generation `n`'s files (for 0, every file in dir but DATA, LevelDB's files being
-// the only others there; the restored generations are directories).
+// Removes generation `n`'s files (for 0, every file in dir but DATA and DATA.tmp, LevelDB's
+// files being the only others there; the restored generations are directories).
 void RemoveGeneration(const std::string& dir, uint64_t n) {
   std::error_code ec;
   if (n != 0) {
     std::filesystem::remove_all(GenerationPath(dir, n), ec);
   } else {
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      if (entry.is_regular_file(ec) && entry.path().filename() != kDataFile) {
+      const std::string name = entry.path().filename().string();
+      if (entry.is_regular_file(ec) && name != kDataFile && name != std::string(kDataFile) + ".tmp") {
         std::filesystem::remove(entry.path(), ec);
       }
     }
@@ -193,8 +194,8 @@ void RemoveOtherGenerations(const std::string& dir, uint64_t current) {
 
 }  // namespace
 
-PartitionStore::PartitionStore(std::string dir, std::unique_ptr<leveldb::Cache> cache,
-                               std::unique_ptr<const leveldb::FilterPolicy> filter,
+PartitionStore::PartitionStore(std::string dir, std::shared_ptr<leveldb::Cache> cache,
+                               std::shared_ptr<const leveldb::FilterPolicy> filter,
                                size_t write_buffer_bytes, bool sync)
     : dir_(std::move(dir)), cache_(std::move(cache)), filter_(std::move(filter)), sync_(sync) {
   // Every write reads the item it replaces (conditions, ReturnValues, statistics): a Bloom
@@ -220,8 +221,9 @@ Result<PartitionStore::Generation> PartitionStore::OpenGeneration(uint64_t n, bo
   if (!s.ok()) return FromLevelDB(s).WithContext("opening " + path);
   Generation g;
   g.retired = std::make_shared<std::atomic<bool>>(false);
-  g.db = std::shared_ptr<leveldb::DB>(raw, [dir = dir_, n, retired = g.retired](leveldb::DB* db) {
-    delete db;
+  g.db = std::shared_ptr<leveldb::DB>(raw, [dir = dir_, n, retired = g.retired, cache = cache_,
+                                             filter = filter_](leveldb::DB* db) {
+    delete db;  // before the cache and filter policy it uses (captured: they outlive it)
     if (retired->load()) RemoveGeneration(dir, n);
   });
   return g;
@@ -241,8 +243,8 @@ Result<std::unique_ptr<PartitionStore>> PartitionStore::Open(const std::string& 
   }
   NameLevelDBBackgroundThread();
   std::unique_ptr<PartitionStore> store(new PartitionStore(
-      dir, std::unique_ptr<leveldb::Cache>(leveldb::NewLRUCache(options.block_cache_bytes)),
-      std::unique_ptr<const leveldb::FilterPolicy>(leveldb::NewBloomFilterPolicy(10)),
+      dir, std::shared_ptr<leveldb::Cache>(leveldb::NewLRUCache(options.block_cache_bytes)),
+      std::shared_ptr<const leveldb::FilterPolicy>(leveldb::NewBloomFilterPolicy(10)),
       options.write_buffer_bytes, !options.TEST_no_sync));
   DDB_ASSIGN_OR_RETURN(uint64_t generation, ReadDataFile(dir));
   // A restored generation is never created here: DATA naming one that is not there is damage.

@@ -13,8 +13,8 @@
 // data it covers, atomically.
 //
 // Files: the LevelDB lives in the store's directory itself until a snapshot is restored
-// (Restore); a restore builds a fresh LevelDB in `restored-<n>/` beside it, and the file
-// `DATA` (replaced atomically) names the one in use. Open() removes whatever a crash left of
+// (Restore); a restore builds a fresh LevelDB in the subdirectory `restored-<n>/`, and the
+// file `DATA` (replaced atomically) names the one in use. Open() removes whatever a crash left of
 // another (a restore that did not finish, or the store it replaced).
 //
 // Statistics (item count and item bytes by DynamoDB's size rules, for DescribeTable's
@@ -170,8 +170,8 @@ class PartitionStore {
   int64_t item_bytes() const { return item_bytes_.load(); }
 
  private:
-  PartitionStore(std::string dir, std::unique_ptr<leveldb::Cache> cache,
-                 std::unique_ptr<const leveldb::FilterPolicy> filter, size_t write_buffer_bytes,
+  PartitionStore(std::string dir, std::shared_ptr<leveldb::Cache> cache,
+                 std::shared_ptr<const leveldb::FilterPolicy> filter, size_t write_buffer_bytes,
                  bool sync);
   // A LevelDB of one generation (0: the one in dir_ itself, else restored-<n>/), closed when
   // the last pointer goes; then, if `retired` was set meanwhile, its files are removed.
@@ -187,8 +187,10 @@ class PartitionStore {
 
   // Fixed at construction.
   const std::string dir_;
-  std::unique_ptr<leveldb::Cache> cache_;  // cache_ and filter_ outlive every LevelDB
-  std::unique_ptr<const leveldb::FilterPolicy> filter_;  // (declared first, destroyed last)
+  // Shared with every LevelDB's deleter: they outlive each LevelDB (which an iterator or a
+  // snapshot reader may keep open after the store is gone).
+  std::shared_ptr<leveldb::Cache> cache_;
+  std::shared_ptr<const leveldb::FilterPolicy> filter_;
   leveldb::Options options_;  // for every generation; points at cache_ and filter_
   const bool sync_;
 

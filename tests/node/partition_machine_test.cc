@@ -2,6 +2,7 @@
 // as write commands; a stopped replica catches up from a snapshot of another's store.
 #include "libddb/node/partition_machine.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -30,7 +31,8 @@ class PartitionMachineTest : public ::testing::Test {
  protected:
   PartitionMachineTest() : cluster_("partition_machine_test") {}
 
-  void Start(raft::NodeId id, raft::Index compact_after, size_t snapshot_chunk_bytes = 8 << 20) {
+  void Start(raft::NodeId id, raft::Index compact_after, size_t snapshot_chunk_bytes = 8 << 20,
+             bool joining = false) {
     storage::StoreOptions o;
     o.TEST_no_sync = true;
     stores_[id].reset();
@@ -38,7 +40,7 @@ class PartitionMachineTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     stores_[id] = std::move(*s);
     cluster_.StartManager(id, std::make_shared<PartitionMachine>(stores_[id].get()), compact_after,
-                          snapshot_chunk_bytes);
+                          snapshot_chunk_bytes, joining);
   }
 
   Status Put(raft::NodeId leader, int i, size_t padding = 0) {
@@ -106,6 +108,48 @@ TEST_F(PartitionMachineTest, CatchesUpFromASnapshotInChunksThroughAFile) {
   Start(lagging, 8, kChunk);
   ASSERT_TRUE(Put(leader, 60, kPad).ok());
   EXPECT_TRUE(LoopbackCluster::Eventually([&] { return HasAll(lagging, 61, kPad); }));
+}
+
+// A replica that caught up from a snapshot in chunks (stepped into its core without data:
+// the data went to a file) sends snapshots once it leads: here to a replica added in place of
+// a removed one, which needs one because the new leader's log starts at the snapshot it
+// installed.
+TEST_F(PartitionMachineTest, AReplicaRestoredFromChunksSendsSnapshotsWhenItLeads) {
+  constexpr size_t kChunk = 32 << 10, kPad = 4000;
+  for (raft::NodeId id : cluster_.ids()) Start(id, /*compact_after=*/8, kChunk);
+  const raft::NodeId leader = cluster_.WaitForLeaseHolder(5s);
+  ASSERT_NE(leader, raft::kNoNode);
+  const raft::NodeId restored = leader % 3 + 1, replaced = restored % 3 + 1;
+  cluster_.Stop(restored);
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(Put(leader, i, kPad).ok());
+  cluster_.StartServer(restored);
+  Start(restored, /*compact_after=*/100000, kChunk);  // its log starts at the snapshot, and stays so
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] { return HasAll(restored, 60, kPad); }));
+  ASSERT_TRUE(cluster_.node(leader).owned->TransferLeadership(1, restored).ok());
+  auto status = [&](raft::NodeId id) {
+    for (const replication::GroupStatus& g : cluster_.node(id).owned->Groups()) {
+      if (g.group == 1) return g;
+    }
+    return replication::GroupStatus();
+  };
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] { return status(restored).writable; }))
+      << "node " << restored << " did not take the lead";
+  // The third node leaves, and comes back as a new, empty replica.
+  replication::ReplicaManager& lead = *cluster_.node(restored).owned;
+  ASSERT_TRUE(lead.ProposeConfChange(1, {raft::ConfChange::Type::kRemove, replaced}).ok());
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] {
+    const auto& voters = status(restored).conf.voters;
+    return std::find(voters.begin(), voters.end(), replaced) == voters.end();
+  }));
+  cluster_.Stop(replaced);
+  stores_[replaced].reset();
+  std::filesystem::remove_all(cluster_.node(replaced).dir);
+  std::filesystem::create_directories(cluster_.node(replaced).dir);
+  cluster_.StartServer(replaced);
+  Start(replaced, 8, kChunk, /*joining=*/true);
+  ASSERT_TRUE(lead.ProposeConfChange(1, {raft::ConfChange::Type::kAddLearner, replaced}).ok());
+  EXPECT_TRUE(LoopbackCluster::Eventually([&] { return HasAll(replaced, 60, kPad); }))
+      << "node " << restored << ", leading, never sent node " << replaced << " a snapshot";
 }
 
 // A group starts from an empty snapshot at index 1; for a store that already holds items

@@ -83,8 +83,11 @@ class LoopbackCluster {
   }
 
   // Starts node `id`'s manager with group 1 over all the nodes.
+  // `joining`: the replica starts empty, waiting for a snapshot (a replica being added), instead
+  // of as a founding member.
   void StartManager(raft::NodeId id, std::shared_ptr<StateMachine> sm,
-                    raft::Index compact_after = 10000, size_t snapshot_chunk_bytes = 8 << 20) {
+                    raft::Index compact_after = 10000, size_t snapshot_chunk_bytes = 8 << 20,
+                    bool joining = false) {
     ManagerOptions o;
     o.snapshot_chunk_bytes = snapshot_chunk_bytes;
     o.self = id;
@@ -97,7 +100,8 @@ class LoopbackCluster {
     auto m = ReplicaManager::Open(o);
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     nodes_[id]->owned = std::move(*m);
-    Status added = nodes_[id]->owned->AddGroup(1, ids(), std::move(sm));
+    Status added = nodes_[id]->owned->AddGroup(1, joining ? std::vector<raft::NodeId>{} : ids(),
+                                                 std::move(sm));
     ASSERT_TRUE(added.ok()) << added.ToString();
     nodes_[id]->manager = nodes_[id]->owned.get();
   }

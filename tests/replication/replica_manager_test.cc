@@ -103,8 +103,9 @@ class ReplicaManagerTest : public ::testing::Test {
     for (raft::NodeId id : cluster_.ids()) sms_[id] = std::make_shared<KvMachine>();
   }
 
-  void StartManager(raft::NodeId id, raft::Index compact_after = 10000) {
-    cluster_.StartManager(id, sms_[id], compact_after);
+  void StartManager(raft::NodeId id, raft::Index compact_after = 10000,
+                    size_t snapshot_chunk_bytes = 8 << 20) {
+    cluster_.StartManager(id, sms_[id], compact_after, snapshot_chunk_bytes);
   }
   void Stop(raft::NodeId id) { cluster_.Stop(id); }
   void StartServer(raft::NodeId id) { cluster_.StartServer(id); }
@@ -302,6 +303,44 @@ TEST_F(ReplicaManagerTest, InstallingASnapshotDoesNotStallTheNodesOtherGroups) {
   const GroupStatus after = StatusOf(x);
   EXPECT_EQ(after.term, term) << "group 1 held an election while node " << x << " restored";
   EXPECT_EQ(after.role, raft::Role::kLeader);
+}
+
+// A replica installs a snapshot (in chunks) slowly while leadership moves to a node whose log
+// is compacted past it: the new leader sends its own snapshot, and the replica ends with
+// everything. (The second snapshot cannot arrive during the install: the replica answers
+// nothing until it ends, so no leader learns that it needs one. The rule that keeps a staged
+// file until the core hands it over, CollectSnapshotFiles, does not count on that.)
+TEST_F(ReplicaManagerTest, ASlowInstallThenANewLeadersSnapshot) {
+  constexpr size_t kChunk = 1024;  // the states here are several KB: snapshots in chunks
+  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10, kChunk);
+  const raft::NodeId leader = WaitForLeaseHolder(5s);
+  ASSERT_NE(leader, raft::kNoNode);
+  const raft::NodeId lagging = leader % 3 + 1;
+  const raft::NodeId next = lagging % 3 + 1;  // the third node, the next leader
+  std::map<std::string, std::string> want;
+  auto write = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      std::string k = "k" + std::to_string(i), v = std::string(100, static_cast<char>('a' + i % 26));
+      ASSERT_TRUE(ProposeSync(leader, k + "=" + v).ok());
+      want[k] = v;
+    }
+  };
+  Stop(lagging);
+  write(0, 30);
+  sms_[lagging]->set_restore_delay(2000ms);
+  StartServer(lagging);
+  StartManager(lagging, 10, kChunk);  // it needs the leader's snapshot: 2 s to install
+  std::this_thread::sleep_for(400ms);
+  write(30, 60);  // the next leader's log is compacted past the first snapshot meanwhile
+  ASSERT_TRUE(cluster_.node(leader).owned->TransferLeadership(1, next).ok());
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] { return StatusOf(next).writable; }));
+  for (int i = 60; i < 70; ++i) {
+    std::string k = "k" + std::to_string(i);
+    ASSERT_TRUE(ProposeSync(next, k + "=v").ok());
+    want[k] = "v";
+  }
+  ASSERT_TRUE(WaitConverged(want)) << "node " << lagging << " did not get the second snapshot";
+  EXPECT_GE(sms_[lagging]->restores(), 2);
 }
 
 }  // namespace
