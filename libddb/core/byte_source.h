@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -26,6 +27,9 @@ class ByteSource {
   // how many; fewer than `max_bytes` only at the end, 0 once the end is reached.
   // REQUIRES: max_bytes > 0.
   virtual Result<size_t> Read(size_t max_bytes, std::string* out) = 0;
+  // A source whose Size() or Read() may take long (a pass over a big partition) checks
+  // `abandoned` as it goes and, once it says so, gives up with an error. Optional.
+  virtual void SetAbandoned(std::function<bool()> abandoned) { (void)abandoned; }
 };
 
 class StringSource final : public ByteSource {

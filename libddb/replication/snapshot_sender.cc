@@ -101,6 +101,9 @@ void SnapshotSender::SendOne(Job& job) {
     spdlog::warn("group {}: no snapshot for node {}: its address is unknown", job.group, to);
     return;
   }
+  // Size() walks the whole view once: for a big partition that takes long, and Cancel (from
+  // the Raft loop) must not wait it out.
+  job.reader->SetAbandoned([this] { return Abandoned(); });
   Result<uint64_t> size = job.reader->Size();
   if (Abandoned()) return;
   if (!size.ok()) {

@@ -47,14 +47,20 @@ class SnapshotStream final : public ByteSource {
     DDB_ASSIGN_OR_RETURN(uint64_t index, AppliedIndex());
     uint64_t size = 2 + VarintLength(index) + 4;
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options_));
+    uint64_t items = 0;
     for (it->Seek(std::string(1, kItemPrefix)); it->Valid() && it->key()[0] == kItemPrefix;
          it->Next()) {
       const size_t key = it->key().size() - 1, value = it->value().size();
       size += VarintLength(key) + key + VarintLength(value) + value;
+      if (++items % 4096 == 0 && abandoned_ && abandoned_()) {
+        return Status(Code::kServiceUnavailable, "the snapshot was abandoned");
+      }
     }
     DDB_RETURN_IF_ERROR(FromLevelDB(it->status()));
     return size;
   }
+
+  void SetAbandoned(std::function<bool()> abandoned) override { abandoned_ = std::move(abandoned); }
 
   Result<size_t> Read(size_t max_bytes, std::string* out) override {
     DDB_CHECK_MSG(max_bytes > 0, "SnapshotStream::Read of 0 bytes");
@@ -127,6 +133,7 @@ class SnapshotStream final : public ByteSource {
   std::string pending_;
   size_t offset_ = 0;  // of pending_'s next byte to read
   uint32_t crc_ = 0;   // of every byte made before the trailer
+  std::function<bool()> abandoned_;  // checked while Size() walks the items
 };
 
 // Reads an S1 stream of known size front to back, a megabyte at a time, checksumming the

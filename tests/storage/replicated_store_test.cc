@@ -226,6 +226,24 @@ TEST_F(ReplicatedStoreTest, SnapshotReaderStreamsInPieces) {
   EXPECT_EQ(**target->Get(Key("k299")), MakeItem("k299", std::string(1299, 'a' + 299 % 26)));
 }
 
+// Walking a big partition for Size() stops once the reader is abandoned (the sender's Cancel,
+// from the Raft loop, must not wait out a pass over gigabytes).
+TEST_F(ReplicatedStoreTest, SizingASnapshotStopsWhenAbandoned) {
+  auto source = Open("source");
+  WriteCommand c;
+  for (int i = 0; i < 10000; ++i) c.Put(Key("k" + std::to_string(i)), MakeItem("k" + std::to_string(i), "x"));
+  ASSERT_TRUE(source->Apply(c, 3, false).ok());
+  std::unique_ptr<ByteSource> reader = source->SnapshotReader();
+  int asked = 0;
+  reader->SetAbandoned([&] { return ++asked >= 2; });
+  Result<uint64_t> size = reader->Size();
+  EXPECT_FALSE(size.ok());
+  EXPECT_EQ(asked, 2);  // every 4096 items: stopped at the second look, well before the end
+  std::unique_ptr<ByteSource> whole = source->SnapshotReader();
+  whole->SetAbandoned([] { return false; });
+  EXPECT_TRUE(whole->Size().ok());
+}
+
 // A damaged snapshot changes nothing.
 TEST_F(ReplicatedStoreTest, DamagedSnapshotIsRefused) {
   auto source = Open("source");
