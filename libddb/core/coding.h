@@ -25,6 +25,16 @@ inline void PutVarint64(std::string* dst, uint64_t v) {
   dst->append(buf, n);
 }
 
+// The number of bytes PutVarint64 writes for `v`.
+inline size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
 inline void PutLengthPrefixed(std::string* dst, std::string_view v) {
   PutVarint64(dst, v.size());
   dst->append(v.data(), v.size());

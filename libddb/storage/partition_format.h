@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include <leveldb/db.h>
 #include <leveldb/status.h>
 
 #include "libddb/core/coding.h"
@@ -60,6 +61,11 @@ Result<uint64_t> ReadDataFile(const std::string& dir);
 // Names generation `n` in DATA, atomically (a new file renamed over the old one), and, with
 // `sync`, durably.
 Status WriteDataFile(const std::string& dir, uint64_t n, bool sync);
+
+// Flushes `db`'s memtable into synced table files, then records `index` as durable (a synced
+// write, with `sync`): everything written to `db` before the call is then on disk, including
+// writes in LevelDB logs it switched away from unsynced (PartitionStore::Sync, Restore).
+Status FlushAndRecordDurable(leveldb::DB* db, uint64_t index, bool sync);
 
 inline Status FromLevelDB(const leveldb::Status& s) {
   if (s.ok()) return Status::OK();

@@ -22,15 +22,6 @@ using namespace internal;  // NOLINT(google-build-using-namespace): this file's 
 
 namespace {
 
-size_t VarintLength(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 // A partition's snapshot, produced piece by piece from a LevelDB snapshot: pending_ holds the
 // bytes made but not yet read (the header, a run of item records of about kPieceBytes, or
 // the trailer).
@@ -156,15 +147,14 @@ class SnapshotParser {
     return out;
   }
   Result<uint64_t> Varint(uint64_t limit) {
+    // At most 10 bytes, none past `limit`, decoded by the codec every length goes through.
+    const size_t window = static_cast<size_t>(std::min<uint64_t>(10, limit - position()));
+    DDB_RETURN_IF_ERROR(Need(window));
+    Reader r(std::string_view(buffer_.data() + pos_, window));
     uint64_t v = 0;
-    for (int shift = 0; shift <= 63; shift += 7) {
-      DDB_ASSIGN_OR_RETURN(std::string_view b, Take(1, limit));
-      const auto byte = static_cast<uint8_t>(b[0]);
-      if (shift == 63 && byte > 1) break;  // beyond 64 bits
-      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return v;
-    }
-    return Corrupt("a length is malformed");
+    if (!r.ReadVarint64(&v)) return Corrupt("a length is malformed");
+    pos_ += window - r.remaining();
+    return v;
   }
   // OK if the source has nothing after what was taken.
   Status ExpectEnd() {
@@ -275,13 +265,7 @@ Status PartitionStore::Restore(uint64_t index, ByteSource& snapshot) {
   if (Status s = FromLevelDB(fresh.db->Write(leveldb::WriteOptions(), &batch)); !s.ok()) return abandon(s);
   // Durable before it is named: the memtable flushed into synced tables (earlier batches may
   // sit in a LevelDB log never synced), then the durable index written synced, as in Sync().
-  const leveldb::Slice below("\x00", 1);
-  fresh.db->CompactRange(&below, &below);
-  leveldb::WriteBatch durable;
-  durable.Put(MetaKey(kDurableIndex), EncodeMeta(index));
-  leveldb::WriteOptions synced;
-  synced.sync = sync_;
-  if (Status s = FromLevelDB(fresh.db->Write(synced, &durable)); !s.ok()) return abandon(s);
+  if (Status s = FlushAndRecordDurable(fresh.db.get(), index, sync_); !s.ok()) return abandon(s);
   // The commit point: DATA names the new generation. A crash before it leaves the old one
   // (and Open removes the new); after it, the new one (and Open removes the old).
   if (Status s = WriteDataFile(dir_, next, sync_); !s.ok()) {

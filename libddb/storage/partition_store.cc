@@ -18,6 +18,7 @@
 #include "libddb/core/crc32c.h"
 #include "libddb/model/item_codec.h"
 #include "libddb/model/item_size.h"
+#include "libddb/storage/file_util.h"
 #include "libddb/storage/partition_format.h"
 #include "libddb/storage/preallocated_log_env.h"
 
@@ -132,14 +133,6 @@ Result<uint64_t> ReadDataFile(const std::string& dir) {
   return generation;
 }
 
-static Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return FileError("cannot open", dir);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status::OK() : FileError("cannot sync", dir);
-}
-
 Status WriteDataFile(const std::string& dir, uint64_t n, bool sync) {
   const std::string path = dir + "/" + std::string(kDataFile);
   const std::string tmp = path + ".tmp";
@@ -152,6 +145,18 @@ Status WriteDataFile(const std::string& dir, uint64_t n, bool sync) {
   if (!ok) return FileError("cannot write", tmp);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return FileError("cannot rename", tmp);
   return sync ? SyncDir(dir) : Status::OK();
+}
+
+Status FlushAndRecordDurable(leveldb::DB* db, uint64_t index, bool sync) {
+  // A range below every key: nothing but the memtable is compacted.
+  const leveldb::Slice below("\x00", 1);
+  db->CompactRange(&below, &below);
+  // CompactRange reports no error; a failed flush fails every later write, this one included.
+  leveldb::WriteBatch probe;
+  probe.Put(MetaKey(kDurableIndex), EncodeMeta(index));
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  return FromLevelDB(db->Write(wo, &probe));
 }
 
 }  // namespace internal
@@ -421,17 +426,7 @@ Status PartitionStore::Sync() {
   // The durable index is written only after the flush: written before it (unsynced) it could
   // survive a machine crash that lost applies in an older, never-synced LevelDB log, and the
   // store would then claim entries it no longer holds.
-  const uint64_t index = applied_index_.load();
-  // A range below every key: nothing but the memtable is compacted.
-  const leveldb::Slice below("\x00", 1);
-  std::shared_ptr<leveldb::DB> db = this->db();
-  db->CompactRange(&below, &below);
-  // CompactRange reports no error; a failed flush fails every later write, this one included.
-  leveldb::WriteBatch probe;
-  probe.Put(MetaKey(kDurableIndex), EncodeMeta(index));
-  leveldb::WriteOptions wo;
-  wo.sync = sync_;
-  return FromLevelDB(db->Write(wo, &probe));
+  return FlushAndRecordDurable(db().get(), applied_index_.load(), sync_);
 }
 
 }  // namespace ddb::storage

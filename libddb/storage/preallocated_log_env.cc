@@ -18,6 +18,7 @@
 #include "libddb/core/coding.h"
 #include "libddb/core/crc32c.h"
 #include "libddb/core/thread_name.h"
+#include "libddb/storage/file_util.h"
 
 namespace ddb::storage {
 namespace {
@@ -127,17 +128,6 @@ class ZeroFilledLogFile : public leveldb::WritableFile {
   uint64_t written_ = 0;
   uint64_t zeroed_end_;
 };
-
-// fsync of a directory: makes the names created or renamed in it durable.
-Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open " + dir + ": " + std::strerror(errno));
-  int rc = ::fsync(fd);
-  int error = errno;
-  ::close(fd);
-  if (rc != 0) return Status::IOError("cannot sync " + dir + ": " + std::strerror(error));
-  return Status::OK();
-}
 
 // True if some 512-byte sector overlapping [begin, end) lies within `file` and is all zeros.
 bool HasZeroSector(const std::string& file, uint64_t begin, uint64_t end) {
