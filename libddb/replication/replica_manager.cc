@@ -146,6 +146,7 @@ Status ReplicaManager::AddGroup(GroupId group, std::vector<raft::NodeId> initial
     raft::Config config;
     config.id = options_.self;
     config.election_ticks = options_.election_ticks;
+    config.max_inflight = options_.max_inflight;
     config.seed = options_.seed ^ (group * 0x9E3779B97F4A7C15ULL);
     Group g;
     g.persisted = storage.hard_state;
