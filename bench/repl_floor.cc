@@ -1,30 +1,38 @@
 // repl_floor: the least work a replicated durable put can be, measured on this machine.
 //
 // Not ddb. A bare program that does only what any replicated, synced put must do, with none of
-// ddb's layers (no ZeroMQ, no Cap'n Proto, no Raft core, no request parsing), so that its
-// throughput is a ceiling for ddb's on the same machine:
-//   - clients (one thread, epoll, like ddb-bench's loop driver) send 1 KB puts over TCP
-//     loopback to a leader process and wait for each answer;
-//   - the leader gathers the puts waiting on its sockets into a batch, sends the batch to every
-//     follower process, appends it to its log file (CRC-32C'd) and fdatasyncs it; once a
-//     majority (itself and enough followers) has it synced, it applies the batch to a LevelDB
-//     (one WriteBatch, not synced: the log is the durable copy) and answers;
+// ddb's layers (no Raft core, no Cap'n Proto, no request parsing, no DynamoDB semantics), so
+// that its throughput is a ceiling for ddb's on the same machine:
+//   - clients (one thread, like ddb-bench's loop driver) send 1 KB puts to a leader process
+//     and wait for each answer;
+//   - the leader gathers the puts waiting on its connections into a batch, sends the batch to
+//     every follower process, appends it to its log file (CRC-32C'd) and fdatasyncs it; once
+//     a majority of the nodes (its own synced copy counting as one) has it synced, it applies
+//     the batch to a LevelDB (one WriteBatch, not synced: the log is the durable copy) and
+//     answers;
 //   - a follower appends what arrives to its own log, fdatasyncs, acknowledges, and applies
 //     it to its own LevelDB.
 // Up to --inflight batches are replicated at once (1: the leader starts the next batch only
 // when the last is answered). --nodes 1 is a single node: log, fdatasync, apply, answer.
+// --prealloc writes the log over zeros written and synced beforehand (as ddb's Raft log does);
+// --sync-thread (leader) and --follower-sync-thread run the fdatasyncs on a thread of their own
+// while the node goes on receiving and sending. --transport tcp (plain TCP loopback, length-
+// prefixed frames, epoll) or zmq (ZeroMQ, as ddb: a ROUTER on the leader for the clients, a
+// DEALER per client and per follower, a ROUTER on each follower; --io-threads per process).
 // Raw LevelDB synced puts at the same concurrency run next, in the same run.
 // Figures and what they mean for ddb: docs/benchmarks.md, "The replication floor".
 //
 // Usage: build/bench/repl_floor [--nodes 3] [--clients 16] [--seconds 5] [--inflight 1]
 //                               [--dir /tmp/repl_floor] [--raw yes|no] [--prealloc no|yes]
-//                               [--sync-thread no|yes] [--verbose no|yes]  (each node's batches and
-//                               fdatasync times, to stderr)
+//                               [--sync-thread no|yes] [--follower-sync-thread no|yes]
+//                               [--transport tcp|zmq] [--io-threads 1]
+//                               [--verbose no|yes]  (each node's batches and fdatasync times, to stderr)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -40,12 +48,15 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <vector>
 
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
+#include <zmq.hpp>
 
 #include "bench/bench_util.h"
 #include "libddb/core/crc32c.h"
@@ -238,106 +249,73 @@ uint64_t Apply(leveldb::DB* db, std::string_view body) {
   return n;
 }
 
-void RunFollower(int listen_fd, const std::string& dir, bool prealloc, bool verbose) {
-  uint64_t entries = 0;
-  int fd = accept(listen_fd, nullptr, nullptr);
-  NoDelay(fd);
-  Log log(dir + "/log", prealloc);
-  leveldb::DB* db = OpenDb(dir + "/db");
-  std::string buf;
-  while (ReadAvailable(fd, &buf, /*block=*/true)) {
-    std::vector<std::string> bodies;
-    uint64_t last = 0;
-    TakeFrames(&buf, [&](std::string_view f) {
-      last = GetU64(f.data());
-      log.Append(f.substr(8));
-      bodies.emplace_back(f.substr(8));
-    });
-    if (bodies.empty()) continue;
-    log.Sync();
-    std::string ack;
-    PutU32(&ack, 8);
-    PutU64(&ack, last);
-    SendAll(fd, ack);
-    for (const std::string& b : bodies) entries += Apply(db, b);
-    MaybeReport(("follower " + dir).c_str(), &log, &entries, verbose);
-  }
-  delete db;
-  std::_Exit(0);
-}
+// ---- Transports. The floor runs over plain TCP (its own framing, epoll) or over ZeroMQ
+// (what ddb uses: a ROUTER socket for clients and followers, a DEALER per connection, one
+// frame a message), so that ZeroMQ's share of ddb's cost can be told apart.
 
+// A put waiting for its answer: the client (a socket, or a ZeroMQ routing id) and its id.
 struct Waiting {
-  int fd;
+  std::string client;
   uint64_t id;
 };
 
-struct Batch {
-  uint64_t seq = 0;
-  std::string body;
-  std::vector<Waiting> waiting;
+// The leader's connections. Poll waits until something arrives or `wake` is readable, then
+// hands every whole put to on_put and every acknowledgement to on_ack.
+class LeaderNet {
+ public:
+  using OnPut = std::function<void(std::string client, uint64_t id, std::string_view value)>;
+  using OnAck = std::function<void(size_t follower, uint64_t seq)>;
+  virtual ~LeaderNet() = default;
+  virtual void Poll(int wake, const OnPut& on_put, const OnAck& on_ack) = 0;
+  virtual size_t Followers() const = 0;
+  // `frame` is [u64 seq][batch body].
+  virtual void SendToFollowers(const std::string& frame) = 0;
+  // Answers the puts `ids` of one client.
+  virtual void Answer(const std::string& client, const std::vector<uint64_t>& ids) = 0;
 };
 
-// With `sync_thread`, the leader's fdatasyncs run on a thread of their own (each covering
-// every batch written so far), so that the loop goes on taking puts, sending batches and
-// answering while one runs; a batch is answered once a majority of the nodes (the leader's
-// own synced copy counting as one) holds it. Without, the loop syncs each batch itself.
-void RunLeader(int client_listen, const std::vector<uint16_t>& follower_ports, size_t inflight_max,
-               const std::string& dir, bool prealloc, bool verbose, bool sync_thread) {
-  uint64_t entries = 0;
-  std::vector<int> followers;
-  for (uint16_t p : follower_ports) followers.push_back(Connect(p));
-  const size_t majority = (follower_ports.size() + 1) / 2 + 1;
-  Log log(dir + "/log", prealloc);
-  leveldb::DB* db = OpenDb(dir + "/db");
-  int ep = epoll_create1(0);
-  auto watch = [&](int fd) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-  };
-  watch(client_listen);
-  for (int f : followers) watch(f);
-  // The sync thread: syncs whenever `written` is ahead of what it synced, then publishes
-  // `synced` and wakes the loop through `wake`.
-  std::mutex mu;
-  std::condition_variable cv;
-  uint64_t written = 0;                  // GUARDED_BY(mu)
-  std::atomic<uint64_t> synced{0};
-  const int wake = eventfd(0, EFD_NONBLOCK);
-  watch(wake);
-  std::thread syncer;
-  if (sync_thread) {
-    syncer = std::thread([&] {
-      for (;;) {
-        uint64_t target;
-        {
-          std::unique_lock<std::mutex> lock(mu);
-          cv.wait(lock, [&] { return written > synced.load(); });
-          target = written;
-        }
-        log.Sync();
-        synced = target;
-        uint64_t one = 1;
-        if (write(wake, &one, sizeof(one)) != sizeof(one)) Die("eventfd");
-      }
-    });
-    syncer.detach();  // the process is killed, never joined
+// A follower's connection to its leader.
+class FollowerNet {
+ public:
+  virtual ~FollowerNet() = default;
+  // Waits for batch frames ([u64 seq][body] each) or for `wake` to be readable (a sync
+  // done); every frame that has arrived.
+  virtual std::vector<std::string> Receive(int wake) = 0;
+  virtual void Ack(uint64_t seq) = 0;
+};
+
+// The clients' connections, all driven from the calling thread.
+class ClientNet {
+ public:
+  virtual ~ClientNet() = default;
+  virtual void Send(size_t client, uint64_t id, const std::string& value) = 0;
+  // Waits up to 100 ms; the clients that got their answer.
+  virtual std::vector<size_t> Answered() = 0;
+};
+
+class TcpLeaderNet : public LeaderNet {
+ public:
+  TcpLeaderNet(int client_listen, const std::vector<std::string>& followers) : listen_(client_listen) {
+    ep_ = epoll_create1(0);
+    Watch(listen_);
+    for (const std::string& f : followers) {
+      followers_.push_back(Connect(static_cast<uint16_t>(std::stoi(f))));
+      Watch(followers_.back());
+    }
   }
-  std::map<int, std::string> inbuf;  // by fd: clients' and followers' unread bytes
-  std::map<int, uint64_t> acked;     // by follower fd
-  std::deque<Batch> inflight;
-  Batch next;
-  uint64_t seq = 0, key = 0;
-  epoll_event events[64];
-  for (;;) {
-    int n = epoll_wait(ep, events, 64, -1);
+  void Poll(int wake, const OnPut& on_put, const OnAck& on_ack) override {
+    if (!wake_watched_) {
+      Watch(wake);
+      wake_watched_ = true;
+    }
+    epoll_event events[64];
+    int n = epoll_wait(ep_, events, 64, -1);
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
-      if (fd == client_listen) {
-        int c = accept(client_listen, nullptr, nullptr);
+      if (fd == listen_) {
+        int c = accept(listen_, nullptr, nullptr);
         NoDelay(c);
-        watch(c);
+        Watch(c);
         continue;
       }
       if (fd == wake) {
@@ -345,60 +323,385 @@ void RunLeader(int client_listen, const std::vector<uint16_t>& follower_ports, s
         if (read(wake, &v, sizeof(v)) < 0 && errno != EAGAIN) Die("eventfd");
         continue;
       }
-      std::string& buf = inbuf[fd];
-      const bool is_follower = std::find(followers.begin(), followers.end(), fd) != followers.end();
+      std::string& buf = inbuf_[fd];
+      auto follower = std::find(followers_.begin(), followers_.end(), fd);
       if (!ReadAvailable(fd, &buf, false)) {
-        if (is_follower) std::_Exit(0);
-        epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+        if (follower != followers_.end()) std::_Exit(0);
+        epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
         close(fd);
         continue;
       }
       TakeFrames(&buf, [&](std::string_view f) {
-        if (is_follower) {
-          acked[fd] = GetU64(f.data());
-          return;
+        if (follower != followers_.end()) {
+          on_ack(static_cast<size_t>(follower - followers_.begin()), GetU64(f.data()));
+        } else {
+          on_put(std::to_string(fd), GetU64(f.data()), f.substr(8));
         }
-        PutU64(&next.body, ++key);
-        PutU32(&next.body, static_cast<uint32_t>(f.size() - 8));
-        next.body.append(f.substr(8));
-        next.waiting.push_back({fd, GetU64(f.data())});
       });
     }
+  }
+  size_t Followers() const override { return followers_.size(); }
+  void SendToFollowers(const std::string& frame) override {
+    std::string out;
+    PutU32(&out, static_cast<uint32_t>(frame.size()));
+    out.append(frame);
+    for (int f : followers_) SendAll(f, out);
+  }
+  void Answer(const std::string& client, const std::vector<uint64_t>& ids) override {
+    std::string out;
+    for (uint64_t id : ids) {
+      PutU32(&out, 8);
+      PutU64(&out, id);
+    }
+    SendAll(std::stoi(client), out);
+  }
+
+ private:
+  void Watch(int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
+  }
+  const int listen_;
+  int ep_ = -1;
+  bool wake_watched_ = false;
+  std::vector<int> followers_;
+  std::map<int, std::string> inbuf_;  // by socket: unread bytes
+};
+
+class TcpFollowerNet : public FollowerNet {
+ public:
+  explicit TcpFollowerNet(int listen_fd) : fd_(accept(listen_fd, nullptr, nullptr)) { NoDelay(fd_); }
+  std::vector<std::string> Receive(int wake) override {
+    pollfd fds[] = {{fd_, POLLIN, 0}, {wake, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) Die("poll");
+    std::vector<std::string> frames;
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      if (!ReadAvailable(fd_, &buf_, /*block=*/false)) std::_Exit(0);
+      TakeFrames(&buf_, [&](std::string_view f) { frames.emplace_back(f); });
+    }
+    return frames;
+  }
+  void Ack(uint64_t seq) override {
+    std::string ack;
+    PutU32(&ack, 8);
+    PutU64(&ack, seq);
+    SendAll(fd_, ack);
+  }
+
+ private:
+  const int fd_;
+  std::string buf_;
+};
+
+class TcpClientNet : public ClientNet {
+ public:
+  TcpClientNet(const std::string& leader, int clients) : ep_(epoll_create1(0)) {
+    for (int c = 0; c < clients; ++c) {
+      fds_.push_back(Connect(static_cast<uint16_t>(std::stoi(leader))));
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = static_cast<uint64_t>(c);
+      epoll_ctl(ep_, EPOLL_CTL_ADD, fds_.back(), &ev);
+    }
+    bufs_.resize(fds_.size());
+  }
+  void Send(size_t client, uint64_t id, const std::string& value) override {
+    std::string req;
+    PutU32(&req, static_cast<uint32_t>(8 + value.size()));
+    PutU64(&req, id);
+    req.append(value);
+    SendAll(fds_[client], req, /*client=*/true);
+  }
+  std::vector<size_t> Answered() override {
+    std::vector<size_t> done;
+    epoll_event events[64];
+    int n = epoll_wait(ep_, events, 64, 100);
+    for (int i = 0; i < n; ++i) {
+      const size_t c = events[i].data.u64;
+      if (!ReadAvailable(fds_[c], &bufs_[c], false)) Die("leader went away");
+      size_t answers = 0;
+      TakeFrames(&bufs_[c], [&](std::string_view) { ++answers; });
+      if (answers > 0) done.push_back(c);
+    }
+    return done;
+  }
+
+ private:
+  const int ep_;
+  std::vector<int> fds_;
+  std::vector<std::string> bufs_;
+};
+
+// ZeroMQ: the leader's ROUTER takes the clients; a DEALER per follower reaches the
+// follower's ROUTER. A message is one frame ([u64 id][value], [u64 id], [u64 seq][body],
+// [u64 seq]) after ROUTER's routing id.
+int g_io_threads = 1;  // ZeroMQ I/O threads per process (--io-threads)
+
+std::string Endpoint(const std::string& port) { return "tcp://127.0.0.1:" + port; }
+
+bool RecvFrames(zmq::socket_t& s, std::vector<zmq::message_t>* parts, bool wait) {
+  parts->clear();
+  do {
+    parts->emplace_back();
+    auto got = s.recv(parts->back(), parts->size() == 1 && !wait ? zmq::recv_flags::dontwait : zmq::recv_flags::none);
+    if (!got) {
+      parts->pop_back();
+      return false;
+    }
+  } while (parts->back().more());
+  return true;
+}
+
+class ZmqLeaderNet : public LeaderNet {
+ public:
+  ZmqLeaderNet(const std::string& port, const std::vector<std::string>& followers)
+      : context_(g_io_threads), router_(context_, zmq::socket_type::router) {
+    router_.set(zmq::sockopt::linger, 0);
+    router_.bind(Endpoint(port));
+    for (const std::string& f : followers) {
+      followers_.emplace_back(context_, zmq::socket_type::dealer);
+      followers_.back().set(zmq::sockopt::linger, 0);
+      followers_.back().connect(Endpoint(f));
+    }
+  }
+  void Poll(int wake, const OnPut& on_put, const OnAck& on_ack) override {
+    std::vector<zmq::pollitem_t> items{{static_cast<void*>(router_), 0, ZMQ_POLLIN, 0},
+                                       {nullptr, wake, ZMQ_POLLIN, 0}};
+    for (auto& f : followers_) items.push_back({static_cast<void*>(f), 0, ZMQ_POLLIN, 0});
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
+    if ((items[1].revents & ZMQ_POLLIN) != 0) {
+      uint64_t v;
+      if (read(wake, &v, sizeof(v)) < 0 && errno != EAGAIN) Die("eventfd");
+    }
+    std::vector<zmq::message_t> parts;
+    while (RecvFrames(router_, &parts, false)) {
+      if (parts.size() != 2) continue;
+      on_put(parts[0].to_string(), GetU64(parts[1].data<char>()), std::string_view(parts[1].data<char>() + 8, parts[1].size() - 8));
+    }
+    for (size_t f = 0; f < followers_.size(); ++f) {
+      while (RecvFrames(followers_[f], &parts, false)) on_ack(f, GetU64(parts[0].data<char>()));
+    }
+  }
+  size_t Followers() const override { return followers_.size(); }
+  void SendToFollowers(const std::string& frame) override {
+    for (auto& f : followers_) f.send(zmq::buffer(frame), zmq::send_flags::none);
+  }
+  void Answer(const std::string& client, const std::vector<uint64_t>& ids) override {
+    for (uint64_t id : ids) {
+      router_.send(zmq::buffer(client), zmq::send_flags::sndmore);
+      router_.send(zmq::buffer(&id, 8), zmq::send_flags::none);
+    }
+  }
+
+ private:
+  zmq::context_t context_;
+  zmq::socket_t router_;
+  std::vector<zmq::socket_t> followers_;
+};
+
+class ZmqFollowerNet : public FollowerNet {
+ public:
+  explicit ZmqFollowerNet(const std::string& port) : context_(g_io_threads), router_(context_, zmq::socket_type::router) {
+    router_.set(zmq::sockopt::linger, 0);
+    router_.bind(Endpoint(port));
+  }
+  std::vector<std::string> Receive(int wake) override {
+    zmq::pollitem_t items[] = {{static_cast<void*>(router_), 0, ZMQ_POLLIN, 0}, {nullptr, wake, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, std::chrono::milliseconds(-1));
+    std::vector<std::string> frames;
+    std::vector<zmq::message_t> parts;
+    while (RecvFrames(router_, &parts, false)) {
+      if (parts.size() != 2) continue;
+      route_ = parts[0].to_string();
+      frames.push_back(parts[1].to_string());
+    }
+    return frames;
+  }
+  void Ack(uint64_t seq) override {
+    router_.send(zmq::buffer(route_), zmq::send_flags::sndmore);
+    router_.send(zmq::buffer(&seq, 8), zmq::send_flags::none);
+  }
+
+ private:
+  zmq::context_t context_;
+  zmq::socket_t router_;
+  std::string route_;
+};
+
+class ZmqClientNet : public ClientNet {
+ public:
+  ZmqClientNet(const std::string& leader, int clients) : context_(g_io_threads) {
+    for (int c = 0; c < clients; ++c) {
+      sockets_.emplace_back(context_, zmq::socket_type::dealer);
+      sockets_.back().set(zmq::sockopt::linger, 0);
+      sockets_.back().connect(Endpoint(leader));
+    }
+  }
+  void Send(size_t client, uint64_t id, const std::string& value) override {
+    std::string req;
+    PutU64(&req, id);
+    req.append(value);
+    sockets_[client].send(zmq::buffer(req), zmq::send_flags::none);
+  }
+  std::vector<size_t> Answered() override {
+    std::vector<zmq::pollitem_t> items;
+    for (auto& s : sockets_) items.push_back({static_cast<void*>(s), 0, ZMQ_POLLIN, 0});
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
+    std::vector<size_t> done;
+    std::vector<zmq::message_t> parts;
+    for (size_t c = 0; c < sockets_.size(); ++c) {
+      if ((items[c].revents & ZMQ_POLLIN) == 0) continue;
+      bool any = false;
+      while (RecvFrames(sockets_[c], &parts, false)) any = true;
+      if (any) done.push_back(c);
+    }
+    return done;
+  }
+
+ private:
+  zmq::context_t context_;
+  std::vector<zmq::socket_t> sockets_;
+};
+
+// ---- The nodes and the clients.
+
+// Makes a node's log durable: inline (Written syncs at once) or, with a thread, by a syncer
+// thread that fdatasyncs whenever the log is ahead of what it synced (one sync covering every
+// batch written meanwhile) and then makes wake_fd() readable.
+class Syncer {
+ public:
+  Syncer(Log* log, bool thread) : log_(log), wake_(eventfd(0, EFD_NONBLOCK)) {
+    if (!thread) return;
+    threaded_ = true;
+    std::thread([this] {
+      for (;;) {
+        uint64_t target;
+        {
+          std::unique_lock<std::mutex> lock(mu_);
+          cv_.wait(lock, [&] { return written_ > synced_.load(); });
+          target = written_;
+        }
+        log_->Sync();
+        synced_ = target;
+        uint64_t one = 1;
+        if (write(wake_, &one, sizeof(one)) != sizeof(one)) Die("eventfd");
+      }
+    }).detach();  // the process is killed, never joined
+  }
+  // The log holds everything up to batch `seq`.
+  void Written(uint64_t seq) {
+    if (!threaded_) {
+      log_->Sync();
+      synced_ = seq;
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    written_ = seq;
+    cv_.notify_one();
+  }
+  uint64_t synced() const { return synced_; }
+  int wake_fd() const { return wake_; }
+  void DrainWake() {
+    uint64_t v;
+    if (read(wake_, &v, sizeof(v)) < 0 && errno != EAGAIN) Die("eventfd");
+  }
+
+ private:
+  Log* const log_;
+  const int wake_;
+  bool threaded_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t written_ = 0;  // GUARDED_BY(mu_)
+  std::atomic<uint64_t> synced_{0};
+};
+
+// A follower writes what arrives, syncs (inline or on its syncer thread), acknowledges the
+// last batch synced, then applies the batches acknowledged.
+void RunFollower(std::unique_ptr<FollowerNet> net, const std::string& dir, bool prealloc, bool verbose,
+                 bool sync_thread) {
+  uint64_t entries = 0, acked = 0;
+  Log log(dir + "/log", prealloc);
+  Syncer syncer(&log, sync_thread);
+  leveldb::DB* db = OpenDb(dir + "/db");
+  std::deque<std::string> unapplied;
+  for (;;) {
+    std::vector<std::string> frames = net->Receive(syncer.wake_fd());
+    syncer.DrainWake();
+    for (std::string& f : frames) {
+      log.Append(std::string_view(f).substr(8));
+      unapplied.push_back(std::move(f));
+    }
+    if (!frames.empty()) syncer.Written(GetU64(unapplied.back().data()));
+    const uint64_t synced = syncer.synced();
+    if (synced > acked) {
+      net->Ack(synced);
+      acked = synced;
+    }
+    while (!unapplied.empty() && GetU64(unapplied.front().data()) <= acked) {
+      entries += Apply(db, std::string_view(unapplied.front()).substr(8));
+      unapplied.pop_front();
+    }
+    MaybeReport(("follower " + dir).c_str(), &log, &entries, verbose);
+  }
+}
+
+struct Batch {
+  uint64_t seq = 0;
+  std::string body;
+  std::vector<Waiting> waiting;
+};
+
+// The leader: with `sync_thread`, its loop goes on taking puts, sending batches and answering
+// while a sync runs (Syncer); a batch is answered once a majority of the nodes (the leader's
+// own synced copy counting as one) holds it.
+void RunLeader(std::unique_ptr<LeaderNet> net, size_t inflight_max, const std::string& dir, bool prealloc,
+               bool verbose, bool sync_thread) {
+  uint64_t entries = 0;
+  const size_t majority = (net->Followers() + 1) / 2 + 1;
+  Log log(dir + "/log", prealloc);
+  leveldb::DB* db = OpenDb(dir + "/db");
+  Syncer syncer(&log, sync_thread);
+  std::vector<uint64_t> acked(net->Followers(), 0);
+  std::deque<Batch> inflight;
+  Batch next;
+  uint64_t seq = 0, key = 0;
+  for (;;) {
+    net->Poll(
+        syncer.wake_fd(),
+        [&](std::string client, uint64_t id, std::string_view value) {
+          PutU64(&next.body, ++key);
+          PutU32(&next.body, static_cast<uint32_t>(value.size()));
+          next.body.append(value);
+          next.waiting.push_back({std::move(client), id});
+        },
+        [&](size_t follower, uint64_t s) { acked[follower] = std::max(acked[follower], s); });
     for (bool progress = true; progress;) {
       progress = false;
       // Start the next batch: to the followers first, so that their fsyncs overlap ours.
       if (!next.waiting.empty() && inflight.size() < inflight_max) {
         next.seq = ++seq;
         std::string frame;
-        PutU32(&frame, static_cast<uint32_t>(8 + next.body.size()));
         PutU64(&frame, next.seq);
         frame.append(next.body);
-        for (int f : followers) SendAll(f, frame);
+        net->SendToFollowers(frame);
         log.Append(next.body);
-        if (sync_thread) {
-          std::lock_guard<std::mutex> lock(mu);
-          written = next.seq;
-          cv.notify_one();
-        } else {
-          log.Sync();
-          synced = next.seq;
-        }
+        syncer.Written(next.seq);
         inflight.push_back(std::move(next));
         next = Batch();
       }
       // Answer every batch a majority holds, in order.
       while (!inflight.empty()) {
         const uint64_t s = inflight.front().seq;
-        size_t have = synced >= s ? 1 : 0;
-        for (int f : followers) have += acked[f] >= s ? 1 : 0;
+        size_t have = syncer.synced() >= s ? 1 : 0;
+        for (uint64_t a : acked) have += a >= s ? 1 : 0;
         if (have < majority) break;
         entries += Apply(db, inflight.front().body);
-        std::map<int, std::string> answers;
-        for (const Waiting& w : inflight.front().waiting) {
-          PutU32(&answers[w.fd], 8);
-          PutU64(&answers[w.fd], w.id);
-        }
-        for (auto& [fd, a] : answers) SendAll(fd, a);
+        std::map<std::string, std::vector<uint64_t>> answers;
+        for (const Waiting& w : inflight.front().waiting) answers[w.client].push_back(w.id);
+        for (auto& [client, ids] : answers) net->Answer(client, ids);
         inflight.pop_front();
         progress = true;
       }
@@ -407,39 +710,22 @@ void RunLeader(int client_listen, const std::vector<uint16_t>& follower_ports, s
   }
 }
 
-ddb::bench::Figures RunClients(uint16_t port, int clients, double seconds) {
+ddb::bench::Figures RunClients(ClientNet& net, int clients, double seconds) {
   using Clock = std::chrono::steady_clock;
-  int ep = epoll_create1(0);
-  std::vector<int> fds;
   std::vector<Clock::time_point> sent(static_cast<size_t>(clients));
-  std::map<int, size_t> index;
   const std::string value(kValueBytes, 'x');
-  auto send_one = [&](size_t c, uint64_t id) {
-    std::string req;
-    PutU32(&req, static_cast<uint32_t>(8 + value.size()));
-    PutU64(&req, id);
-    req.append(value);
-    sent[c] = Clock::now();
-    SendAll(fds[c], req, /*client=*/true);
-  };
-  for (int c = 0; c < clients; ++c) {
-    fds.push_back(Connect(port));
-    index[fds.back()] = static_cast<size_t>(c);
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fds.back();
-    epoll_ctl(ep, EPOLL_CTL_ADD, fds.back(), &ev);
-  }
-  std::vector<std::string> bufs(static_cast<size_t>(clients));
   std::vector<double> latencies;
   latencies.reserve(1 << 20);
   uint64_t id = 0;
+  auto send_one = [&](size_t c) {
+    sent[c] = Clock::now();
+    net.Send(c, ++id, value);
+  };
   const auto warm_until = Clock::now() + std::chrono::seconds(1);
   bool measuring = false;
   Clock::time_point start;
   double process0 = 0, machine0 = 0;
-  for (size_t c = 0; c < fds.size(); ++c) send_one(c, ++id);
-  epoll_event events[64];
+  for (size_t c = 0; c < static_cast<size_t>(clients); ++c) send_one(c);
   for (;;) {
     const auto now = Clock::now();
     if (!measuring && now >= warm_until) {
@@ -449,20 +735,12 @@ ddb::bench::Figures RunClients(uint16_t port, int clients, double seconds) {
       machine0 = ddb::bench::MachineBusySeconds();
     }
     if (measuring && now - start >= std::chrono::duration<double>(seconds)) break;
-    int n = epoll_wait(ep, events, 64, 100);
-    for (int i = 0; i < n; ++i) {
-      const size_t c = index[events[i].data.fd];
-      if (!ReadAvailable(fds[c], &bufs[c], false)) Die("leader went away");
-      size_t answers = 0;
-      TakeFrames(&bufs[c], [&](std::string_view) { ++answers; });
-      if (answers == 0) continue;
-      const auto done = Clock::now();
-      if (measuring) latencies.push_back(std::chrono::duration<double, std::micro>(done - sent[c]).count());
-      send_one(c, ++id);
+    for (size_t c : net.Answered()) {
+      if (measuring) latencies.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent[c]).count());
+      send_one(c);
     }
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  for (int fd : fds) close(fd);
   return ddb::bench::Summarize(std::move(latencies), elapsed, 0, ddb::bench::ProcessCpuSeconds() - process0,
                                ddb::bench::MachineBusySeconds() - machine0);
 }
@@ -474,7 +752,8 @@ int main(int argc, char** argv) {
   size_t inflight = 1;
   double seconds = 5;
   std::string dir = "/tmp/repl_floor";
-  bool raw = true, prealloc = false, verbose = false, sync_thread = false;
+  bool raw = true, prealloc = false, verbose = false, sync_thread = false, follower_sync_thread = false;
+  bool zmq_transport = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--nodes") nodes = std::stoi(argv[i + 1]);
@@ -485,39 +764,71 @@ int main(int argc, char** argv) {
     if (flag == "--raw") raw = std::string(argv[i + 1]) != "no";
     if (flag == "--prealloc") prealloc = std::string(argv[i + 1]) == "yes";
     if (flag == "--sync-thread") sync_thread = std::string(argv[i + 1]) == "yes";
+    if (flag == "--follower-sync-thread") follower_sync_thread = std::string(argv[i + 1]) == "yes";
+    if (flag == "--io-threads") g_io_threads = std::stoi(argv[i + 1]);
+    if (flag == "--transport") zmq_transport = std::string(argv[i + 1]) == "zmq";
     if (flag == "--verbose") verbose = std::string(argv[i + 1]) == "yes";
   }
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::vector<int> follower_listen;
-  std::vector<uint16_t> follower_ports;
-  for (int i = 1; i < nodes; ++i) {
+  // Free loopback ports: with TCP the parent keeps the listening sockets for the nodes to
+  // inherit; ZeroMQ binds its own, so they are closed again.
+  std::vector<int> listen_fds;
+  std::vector<std::string> ports;
+  for (int i = 0; i < nodes; ++i) {
     uint16_t port = 0;
-    follower_listen.push_back(Listen(&port));
-    follower_ports.push_back(port);
+    listen_fds.push_back(Listen(&port));
+    ports.push_back(std::to_string(port));
+    if (zmq_transport) close(listen_fds.back());
   }
-  uint16_t client_port = 0;
-  int client_listen = Listen(&client_port);
+  const std::vector<std::string> follower_ports(ports.begin() + 1, ports.end());
   std::vector<pid_t> pids;
-  for (int i = 1; i < nodes; ++i) {
+  for (size_t i = 1; i < ports.size(); ++i) {
     const std::string d = dir + "/node" + std::to_string(i);
     std::filesystem::create_directories(d);
     pid_t pid = fork();
-    if (pid == 0) RunFollower(follower_listen[static_cast<size_t>(i - 1)], d, prealloc, verbose);
+    if (pid == 0) {
+      std::unique_ptr<FollowerNet> net;
+      if (zmq_transport) {
+        net = std::make_unique<ZmqFollowerNet>(ports[i]);
+      } else {
+        net = std::make_unique<TcpFollowerNet>(listen_fds[i]);
+      }
+      RunFollower(std::move(net), d, prealloc, verbose, follower_sync_thread);
+    }
     pids.push_back(pid);
   }
   {
     const std::string d = dir + "/node0";
     std::filesystem::create_directories(d);
     pid_t pid = fork();
-    if (pid == 0) RunLeader(client_listen, follower_ports, inflight, d, prealloc, verbose, sync_thread);
+    if (pid == 0) {
+      std::unique_ptr<LeaderNet> net;
+      if (zmq_transport) {
+        net = std::make_unique<ZmqLeaderNet>(ports[0], follower_ports);
+      } else {
+        net = std::make_unique<TcpLeaderNet>(listen_fds[0], follower_ports);
+      }
+      RunLeader(std::move(net), inflight, d, prealloc, verbose, sync_thread);
+    }
     pids.push_back(pid);
   }
-  ddb::bench::Figures f = RunClients(client_port, clients, seconds);
+  ddb::bench::Figures f;
+  {
+    std::unique_ptr<ClientNet> net;
+    if (zmq_transport) {
+      net = std::make_unique<ZmqClientNet>(ports[0], clients);
+    } else {
+      net = std::make_unique<TcpClientNet>(ports[0], clients);
+    }
+    f = RunClients(*net, clients, seconds);
+  }
   for (auto it = pids.rbegin(); it != pids.rend(); ++it) kill(*it, SIGKILL);  // the leader first
   for (pid_t p : pids) waitpid(p, nullptr, 0);
   const std::string what = "floor put, " + std::to_string(nodes) + " node(s), inflight " + std::to_string(inflight) +
-                           (prealloc ? ", prealloc" : "") + (sync_thread ? ", sync thread" : "");
+                           (prealloc ? ", prealloc" : "") + (sync_thread ? ", sync thread" : "") +
+                           (follower_sync_thread ? ", follower sync threads" : "") +
+                           (zmq_transport ? ", ZeroMQ" : "");
   ddb::bench::Print(what.c_str(), clients, f);
   // Raw LevelDB last: its background thread must not exist when the nodes are forked.
   if (raw) {
