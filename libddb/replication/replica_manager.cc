@@ -125,37 +125,64 @@ Status ReplicaManager::AddGroup(GroupId group, std::vector<raft::NodeId> initial
         }
       }
     }
-    // The log forgets entries only once the data holds them durably (MaybeCompact, snapshot
-    // sends) and a received snapshot is installed before the log records it, so data behind
-    // a compacted log is damage: refuse to serve from it.
-    if (storage.snapshot.index > 1 && sm->AppliedIndex() < storage.snapshot.index) {
-      result->set_value(Status::Corruption(
-          "group " + std::to_string(group) + ": the data is at index " +
-          std::to_string(sm->AppliedIndex()) + " but the log was compacted to " +
-          std::to_string(storage.snapshot.index)));
+    Group g;
+    g.sm = std::move(sm);
+    if (Status started = StartCore(group, std::move(storage), &g); !started.ok()) {
+      result->set_value(started);
       return;
     }
-    // The state machine's applied index; never behind the snapshot (a snapshot installed just
-    // before a crash may be in the data but not yet in the log store, which replays then).
-    storage.applied = std::max(storage.snapshot.index, sm->AppliedIndex());
-    raft::Index last = storage.entries.empty() ? storage.snapshot.index : storage.entries.back().index;
-    storage.applied = std::min(storage.applied, std::max(storage.hard_state.commit, storage.snapshot.index));
-    storage.hard_state.commit = std::min(std::max(storage.hard_state.commit, storage.snapshot.index), last);
-    // The core only needs to know snapshot data exists; it is produced when sent.
-    storage.snapshot_data = std::make_shared<const std::string>();
-    raft::Config config;
-    config.id = options_.self;
-    config.election_ticks = options_.election_ticks;
-    config.max_inflight = options_.max_inflight;
-    config.seed = options_.seed ^ (group * 0x9E3779B97F4A7C15ULL);
-    Group g;
-    g.persisted = storage.hard_state;
-    g.raft = std::make_unique<raft::Raft>(config, storage);
-    g.sm = std::move(sm);
     groups_.emplace(group, std::move(g));
     result->set_value(Status::OK());
   });
   return f.get();
+}
+
+Status ReplicaManager::StartCore(GroupId group, raft::Storage storage, Group* g) {
+  // The log forgets entries only once the data holds them durably (MaybeCompact, snapshot
+  // sends) and a received snapshot is installed before the log records it, so data behind
+  // a compacted log is damage: refuse to serve from it.
+  if (storage.snapshot.index > 1 && g->sm->AppliedIndex() < storage.snapshot.index) {
+    return Status::Corruption("group " + std::to_string(group) + ": the data is at index " +
+                              std::to_string(g->sm->AppliedIndex()) + " but the log was compacted to " +
+                              std::to_string(storage.snapshot.index));
+  }
+  // The state machine's applied index; never behind the snapshot (a snapshot installed just
+  // before a crash may be in the data but not yet in the log store, which replays then).
+  storage.applied = std::max(storage.snapshot.index, g->sm->AppliedIndex());
+  raft::Index last = storage.entries.empty() ? storage.snapshot.index : storage.entries.back().index;
+  storage.applied = std::min(storage.applied, std::max(storage.hard_state.commit, storage.snapshot.index));
+  storage.hard_state.commit = std::min(std::max(storage.hard_state.commit, storage.snapshot.index), last);
+  // The core only needs to know snapshot data exists; it is produced when sent.
+  storage.snapshot_data = std::make_shared<const std::string>();
+  raft::Config config;
+  config.id = options_.self;
+  config.election_ticks = options_.election_ticks;
+  config.max_inflight = options_.max_inflight;
+  config.seed = options_.seed ^ (group * 0x9E3779B97F4A7C15ULL);
+  g->persisted = storage.hard_state;
+  g->raft = std::make_unique<raft::Raft>(config, storage);
+  return Status::OK();
+}
+
+void ReplicaManager::RestartAfterFailedInstall(GroupId id, Group& g, const Status& why) {
+  const raft::Index index = g.installing->snapshot->meta.index;
+  spdlog::error("group {}: installing the snapshot at index {} failed ({}); the replica starts "
+                "again from what it holds, and its leader will send the snapshot again",
+                id, index, why.ToString());
+  // Nothing of the snapshot's Ready was persisted or sent and the state machine is as it was
+  // (StateMachine::Restore's contract), so the replica is where a crash before the install
+  // would have left it: a core made again from the log store is a restarted replica's.
+  g.installing.reset();
+  for (auto& [i, w] : g.proposals) w.done(Unavailable("the replica restarted after a failed snapshot install"));
+  for (auto& [i, done] : g.reads) done(Unavailable("the replica restarted after a failed snapshot install"));
+  g.proposals.clear();
+  g.reads.clear();
+  Result<raft::Storage> storage = log_->Load(id);
+  DDB_CHECK_MSG(storage.ok(), "group %llu: reloading the raft log: %s", static_cast<unsigned long long>(id),
+                storage.status().ToString().c_str());
+  Status started = StartCore(id, std::move(*storage), &g);
+  DDB_CHECK_MSG(started.ok(), "group %llu: restarting the replica: %s", static_cast<unsigned long long>(id),
+                started.ToString().c_str());
 }
 
 Status ReplicaManager::RemoveGroup(GroupId group) {
@@ -529,8 +556,10 @@ void ReplicaManager::ProcessReadys() {
     if (g.installing) {
       if (g.restored.wait_for(std::chrono::seconds(0)) != std::future_status::ready) continue;
       Status s = g.restored.get();
-      DDB_CHECK_MSG(s.ok(), "group %llu: installing a snapshot failed: %s",
-                    static_cast<unsigned long long>(id), s.ToString().c_str());
+      if (!s.ok()) {
+        RestartAfterFailedInstall(id, g, s);
+        continue;
+      }
       rd = std::move(*g.installing);
       g.installing.reset();
     } else {

@@ -4,7 +4,9 @@
 // (peer messages, proposals, read barriers), ticks the cores when a tick is due, then handles
 // the Readys of every group together:
 //   1. a snapshot received is installed into its state machine (durably) on a thread of its
-//      own; that group's Ready waits for it while the others go on;
+//      own; that group's Ready waits for it while the others go on (an install that fails,
+//      a disk too full say, restarts the replica from its log store: the leader sends the
+//      snapshot again later, and the node's other groups never notice);
 //   2. a leader's appends and heartbeats go out (ahead of its own fsync);
 //   3. committed entries already durable here are applied and their proposals and reads
 //      complete, so that they do not wait for this iteration's fsync;
@@ -164,6 +166,12 @@ class ReplicaManager {
   };
 
   explicit ReplicaManager(const ManagerOptions& options);
+  // Makes the group's Raft core (and its persisted hard state) from what `storage` (loaded
+  // from the log store) and the group's state machine hold.
+  Status StartCore(GroupId group, raft::Storage storage, Group* g);
+  // A snapshot's install failed (the state machine is unchanged): answers what waits on the
+  // group and makes its core again from the log store, as a restart would.
+  void RestartAfterFailedInstall(GroupId id, Group& g, const Status& why);
   void Run();
   void Post(std::function<void()> fn);
   void ProcessReadys();

@@ -49,7 +49,9 @@ class StateMachine {
   virtual SnapshotReader Snapshot() = 0;
   // Replaces the state with a snapshot's, durably; AppliedIndex() becomes meta.index. `data`
   // (empty for the snapshot a new group starts from) may be bigger than memory: read it in
-  // pieces. A damaged snapshot changes nothing.
+  // pieces. An error must mean nothing changed (a damaged snapshot, a full disk): the replica
+  // then starts again from what it holds and its leader sends the snapshot again. A failure
+  // that may have left the state changed must stop the process instead (DDB_CHECK).
   virtual Status Restore(const raft::SnapshotMeta& meta, ByteSource& data) = 0;
 };
 

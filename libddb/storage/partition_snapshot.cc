@@ -216,7 +216,13 @@ Status PartitionStore::Restore(uint64_t index, ByteSource& snapshot) {
   // failed); the next Open removes whichever DATA does not name.
   std::error_code ec;
   while (std::filesystem::exists(GenerationPath(dir_, next), ec)) ++next;
-  DDB_ASSIGN_OR_RETURN(Generation fresh, OpenGeneration(next, /*create_if_missing=*/true));
+  Result<Generation> opened = OpenGeneration(next, /*create_if_missing=*/true);
+  if (!opened.ok()) {
+    // (A disk too full for LevelDB's first files, say.) No DATA names it: remove what it made.
+    std::filesystem::remove_all(GenerationPath(dir_, next), ec);
+    return opened.status();
+  }
+  Generation fresh = std::move(*opened);
   auto abandon = [&](Status s) {
     fresh.retired->store(true);  // its files go with it
     fresh.db.reset();
@@ -269,10 +275,15 @@ Status PartitionStore::Restore(uint64_t index, ByteSource& snapshot) {
   // The commit point: DATA names the new generation. A crash before it leaves the old one
   // (and Open removes the new); after it, the new one (and Open removes the old).
   if (Status s = WriteDataFile(dir_, next, sync_); !s.ok()) {
-    // DATA may or may not name the new generation now: keep both on disk, for the next Open
-    // to keep whichever it names.
-    fresh.db.reset();
-    return s;
+    // Failed before the rename, DATA still names the old generation and nothing changed.
+    // After it, DATA names the new one in memory but perhaps not on disk, so neither store
+    // can be trusted to be the one a restart opens: stop, and let Open keep whichever DATA
+    // names then (the caller's log does not record the snapshot until this returns OK).
+    Result<uint64_t> named = ReadDataFile(dir_);
+    DDB_CHECK_MSG(named.ok() && *named != next,
+                  "partition store %s: DATA may name the restored generation %llu, not surely on disk: %s",
+                  dir_.c_str(), static_cast<unsigned long long>(next), s.ToString().c_str());
+    return abandon(s);
   }
   std::shared_ptr<leveldb::DB> old;  // closed (and its files removed) after the lock, here
   {                                  // or by its last reader

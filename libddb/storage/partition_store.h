@@ -147,8 +147,10 @@ class PartitionStore {
   // Replaces every item with a snapshot's (format S1, read from `snapshot` in pieces),
   // durably; the applied index becomes `index`. The items go, in bounded batches, into a
   // fresh LevelDB that is synced and then swapped in at once: a crash in the middle leaves
-  // the store as it was, and memory stays bounded whatever the snapshot's size. Corruption
-  // (and nothing changed) if the snapshot is damaged. Readers may run meanwhile (they see
+  // the store as it was, and memory stays bounded whatever the snapshot's size. An error
+  // means nothing changed and the fresh LevelDB is gone (Corruption: the snapshot is damaged;
+  // IOError: a full disk, say); a failure that may have changed which LevelDB a restart opens
+  // stops the process (DDB_CHECK). Readers may run meanwhile (they see
   // the old items until the swap; an iterator made before it goes on over the old ones).
   // REQUIRES: no Apply, Write or Sync runs meanwhile.
   Status Restore(uint64_t index, ByteSource& snapshot);

@@ -146,9 +146,10 @@ class LoopbackCluster {
     return Wait([&](ReplicaManager::Done done) { node(id).owned->ReadBarrier(1, done); });
   }
 
-  // Polls `pred` for up to 10 s.
-  static bool Eventually(const std::function<bool()>& pred) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // Polls `pred` for up to `limit`.
+  static bool Eventually(const std::function<bool()>& pred,
+                         std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
       if (pred()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -55,6 +55,11 @@ class KvMachine : public StateMachine {
     if (restore_delay_.count() > 0) std::this_thread::sleep_for(restore_delay_);  // a big one
     DDB_ASSIGN_OR_RETURN(std::string data, ReadAll(source));
     std::lock_guard<std::mutex> lock(mu_);
+    if (failures_left_ > 0) {  // as a full disk would: an error, and nothing changed
+      --failures_left_;
+      ++failed_restores_;
+      return Status::IOError("no space left on device (a test's)");
+    }
     kv_.clear();
     Reader r(data);
     std::string_view k, v;
@@ -83,6 +88,15 @@ class KvMachine : public StateMachine {
     std::lock_guard<std::mutex> lock(mu_);
     return restores_;
   }
+  int failed_restores() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failed_restores_;
+  }
+  // The next `n` restores fail, changing nothing.
+  void set_restore_failures(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures_left_ = n;
+  }
 
  // Restore takes this long (a partition of gigabytes); set before the machine is used.
   void set_restore_delay(std::chrono::milliseconds d) { restore_delay_ = d; }
@@ -93,6 +107,7 @@ class KvMachine : public StateMachine {
   std::map<std::string, std::string> kv_;
   raft::Index applied_ = 0;
   int restores_ = 0;
+  int failures_left_ = 0, failed_restores_ = 0;
 };
 
 class ReplicaManagerTest : public ::testing::Test {
@@ -303,6 +318,58 @@ TEST_F(ReplicaManagerTest, InstallingASnapshotDoesNotStallTheNodesOtherGroups) {
   const GroupStatus after = StatusOf(x);
   EXPECT_EQ(after.term, term) << "group 1 held an election while node " << x << " restored";
   EXPECT_EQ(after.role, raft::Role::kLeader);
+}
+
+// An install that fails (a full disk) leaves the replica as it was, and the node serving: node
+// X leads group 1 while its new replica of group 2 fails to restore the leader's snapshot
+// twice. X keeps leading group 1 in the same term, the replica restarts from its log store
+// each time, and the leader's third sending installs.
+TEST_F(ReplicaManagerTest, AFailedInstallRestartsTheReplicaNotTheNode) {
+  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
+  const raft::NodeId x = WaitForLeaseHolder(5s);
+  ASSERT_NE(x, raft::kNoNode);
+  const raft::Term term = TermOf(x);
+  std::vector<raft::NodeId> others;
+  for (raft::NodeId id : cluster_.ids()) {
+    if (id != x) others.push_back(id);
+  }
+  std::map<raft::NodeId, std::shared_ptr<KvMachine>> g2;
+  for (raft::NodeId id : others) {
+    g2[id] = std::make_shared<KvMachine>();
+    ASSERT_TRUE(cluster_.node(id).owned->AddGroup(2, others, g2[id]).ok());
+  }
+  raft::NodeId leader2 = raft::kNoNode;
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] {
+    for (raft::NodeId id : others) {
+      if (StatusOf(id, 2).writable) leader2 = id;
+    }
+    return leader2 != raft::kNoNode;
+  }));
+  for (int i = 0; i < 30; ++i) {  // the log is compacted every 10 entries: X needs a snapshot
+    auto done = std::make_shared<std::promise<Status>>();
+    cluster_.node(leader2).owned->Propose(2, "k" + std::to_string(i) + "=v",
+                                          [done](Status s) { done->set_value(s); });
+    ASSERT_TRUE(done->get_future().get().ok());
+  }
+  g2[x] = std::make_shared<KvMachine>();
+  g2[x]->set_restore_failures(2);
+  ASSERT_TRUE(cluster_.node(x).owned->AddGroup(2, {}, g2[x]).ok());
+  ASSERT_TRUE(cluster_.node(leader2)
+                  .owned->ProposeConfChange(2, {raft::ConfChange::Type::kAddLearner, x})
+                  .ok());
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] { return g2[x]->failed_restores() == 2; }, 20s));
+  ASSERT_TRUE(LoopbackCluster::Eventually(
+      [&] { return g2[x]->restores() == 1 && g2[x]->kv() == g2[leader2]->kv(); }, 20s));
+  // Writes after the install reach the replica through its log.
+  ASSERT_TRUE(ProposeSync(x, "after=1").ok());  // group 1 still takes writes at X
+  auto done = std::make_shared<std::promise<Status>>();
+  cluster_.node(leader2).owned->Propose(2, "late=v", [done](Status s) { done->set_value(s); });
+  ASSERT_TRUE(done->get_future().get().ok());
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] { return g2[x]->kv().count("late") == 1; }));
+  const GroupStatus after = StatusOf(x);
+  EXPECT_EQ(after.term, term) << "group 1 held an election while node " << x << " failed its installs";
+  EXPECT_EQ(after.role, raft::Role::kLeader);
+  EXPECT_EQ(StatusOf(x, 2).applied, g2[x]->AppliedIndex());
 }
 
 // A replica installs a snapshot (in chunks) slowly while leadership moves to a node whose log

@@ -270,6 +270,46 @@ TEST_F(ReplicatedStoreTest, DamagedSnapshotIsRefused) {
   EXPECT_FALSE(std::filesystem::exists(base_ / "target" / "restored-1"));
 }
 
+// A snapshot whose reading fails part way (its file on a failing disk, say) is an IOError:
+// nothing changed and nothing of the attempt is left, as for a damaged one.
+TEST_F(ReplicatedStoreTest, ASnapshotThatCannotBeReadChangesNothing) {
+  class FailingSource : public ByteSource {
+   public:
+    explicit FailingSource(std::string data) : data_(std::move(data)) {}
+    Result<uint64_t> Size() override { return data_.size(); }
+    Result<size_t> Read(size_t max_bytes, std::string* out) override {
+      if (pos_ >= data_.size() / 2) return Status::IOError("read error (a test's)");
+      const size_t n = std::min(max_bytes, data_.size() / 2 - pos_);
+      out->append(data_, pos_, n);
+      pos_ += n;
+      return n;
+    }
+
+   private:
+    std::string data_;
+    size_t pos_ = 0;
+  };
+  auto source = Open("source");
+  WriteCommand c;
+  for (int i = 0; i < 2000; ++i) c.Put(Key("k" + std::to_string(i)), MakeItem("k" + std::to_string(i), std::string(500, 'v')));
+  ASSERT_TRUE(source->Apply(c, 5, false).ok());
+  auto target = Open("target");
+  WriteCommand keep;
+  keep.Put(Key("keep"), MakeItem("keep", "me"));
+  ASSERT_TRUE(target->Apply(keep, 2, false).ok());
+  FailingSource failing(*source->Snapshot());
+  Status s = target->Restore(5, failing);
+  EXPECT_EQ(s.code(), Code::kIOError) << s.ToString();
+  EXPECT_EQ(target->applied_index(), 2u);
+  EXPECT_TRUE(target->Get(Key("keep"))->has_value());
+  EXPECT_FALSE(target->Get(Key("k1"))->has_value());
+  EXPECT_FALSE(std::filesystem::exists(base_ / "target" / "restored-1"));
+  // And the next attempt, with the whole snapshot, installs it.
+  ASSERT_TRUE(target->Restore(5, *source->Snapshot()).ok());
+  EXPECT_TRUE(target->Get(Key("k1"))->has_value());
+  EXPECT_FALSE(target->Get(Key("keep"))->has_value());
+}
+
 std::vector<std::string> Names(const std::filesystem::path& dir) {
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
