@@ -142,6 +142,52 @@ class ReplicaManagerTest : public ::testing::Test {
     });
   }
 
+  // Node X (returned) leads group 1; group 2 runs on the other two nodes (`g2`, its leader
+  // `leader2`) with its log compacted past anything a new replica could catch up from. `x_sm`
+  // is what X's replica of group 2 will be; the caller adds it (AddX).
+  struct SecondGroup {
+    raft::NodeId x = raft::kNoNode;
+    raft::Term term = 0;  // group 1's, at X
+    raft::NodeId leader2 = raft::kNoNode;
+    std::map<raft::NodeId, std::shared_ptr<KvMachine>> g2;
+  };
+  void SetUpSecondGroup(SecondGroup* out) {
+    for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
+    out->x = WaitForLeaseHolder(5s);
+    ASSERT_NE(out->x, raft::kNoNode);
+    out->term = TermOf(out->x);
+    std::vector<raft::NodeId> others;
+    for (raft::NodeId id : cluster_.ids()) {
+      if (id != out->x) others.push_back(id);
+    }
+    for (raft::NodeId id : others) {
+      out->g2[id] = std::make_shared<KvMachine>();
+      ASSERT_TRUE(cluster_.node(id).owned->AddGroup(2, others, out->g2[id]).ok());
+    }
+    ASSERT_TRUE(LoopbackCluster::Eventually([&] {
+      for (raft::NodeId id : others) {
+        if (StatusOf(id, 2).writable) out->leader2 = id;
+      }
+      return out->leader2 != raft::kNoNode;
+    }));
+    for (int i = 0; i < 30; ++i) {  // the log is compacted every 10 entries: X needs a snapshot
+      ASSERT_TRUE(ProposeTo(out->leader2, 2, "k" + std::to_string(i) + "=v").ok());
+    }
+    out->g2[out->x] = std::make_shared<KvMachine>();
+  }
+  // X's replica of group 2 joins, as a learner, and needs the snapshot.
+  void AddX(const SecondGroup& sg) {
+    ASSERT_TRUE(cluster_.node(sg.x).owned->AddGroup(2, {}, sg.g2.at(sg.x)).ok());
+    ASSERT_TRUE(cluster_.node(sg.leader2)
+                    .owned->ProposeConfChange(2, {raft::ConfChange::Type::kAddLearner, sg.x})
+                    .ok());
+  }
+  Status ProposeTo(raft::NodeId id, GroupId group, const std::string& data) {
+    auto done = std::make_shared<std::promise<Status>>();
+    cluster_.node(id).owned->Propose(group, data, [done](Status s) { done->set_value(s); });
+    return done->get_future().get();
+  }
+
   // The status of `id`'s replica of `group` (a default one if it has none).
   GroupStatus StatusOf(raft::NodeId id, GroupId group = 1) {
     for (const GroupStatus& s : cluster_.node(id).owned->Groups()) {
@@ -281,42 +327,16 @@ TEST_F(ReplicaManagerTest, SnapshotBiggerThanAFrameArrivesInChunks) {
 // its new replica of group 2 restores a snapshot for 1.5 s (a partition of gigabytes); group 1
 // keeps its leader and term throughout, and the new replica still catches up.
 TEST_F(ReplicaManagerTest, InstallingASnapshotDoesNotStallTheNodesOtherGroups) {
-  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
-  const raft::NodeId x = WaitForLeaseHolder(5s);
-  ASSERT_NE(x, raft::kNoNode);
-  const raft::Term term = TermOf(x);
-  std::vector<raft::NodeId> others;
-  for (raft::NodeId id : cluster_.ids()) {
-    if (id != x) others.push_back(id);
-  }
-  std::map<raft::NodeId, std::shared_ptr<KvMachine>> g2;
-  for (raft::NodeId id : others) {
-    g2[id] = std::make_shared<KvMachine>();
-    ASSERT_TRUE(cluster_.node(id).owned->AddGroup(2, others, g2[id]).ok());
-  }
-  raft::NodeId leader2 = raft::kNoNode;
-  ASSERT_TRUE(LoopbackCluster::Eventually([&] {
-    for (raft::NodeId id : others) {
-      if (StatusOf(id, 2).writable) leader2 = id;
-    }
-    return leader2 != raft::kNoNode;
-  }));
-  for (int i = 0; i < 30; ++i) {  // the log is compacted every 10 entries: X needs a snapshot
-    auto done = std::make_shared<std::promise<Status>>();
-    cluster_.node(leader2).owned->Propose(2, "k" + std::to_string(i) + "=v",
-                                          [done](Status s) { done->set_value(s); });
-    ASSERT_TRUE(done->get_future().get().ok());
-  }
-  g2[x] = std::make_shared<KvMachine>();
+  SecondGroup sg;
+  ASSERT_NO_FATAL_FAILURE(SetUpSecondGroup(&sg));
+  auto& g2 = sg.g2;
+  const raft::NodeId x = sg.x, leader2 = sg.leader2;
   g2[x]->set_restore_delay(1500ms);
-  ASSERT_TRUE(cluster_.node(x).owned->AddGroup(2, {}, g2[x]).ok());
-  ASSERT_TRUE(cluster_.node(leader2)
-                  .owned->ProposeConfChange(2, {raft::ConfChange::Type::kAddLearner, x})
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(AddX(sg));
   ASSERT_TRUE(LoopbackCluster::Eventually(
       [&] { return g2[x]->restores() > 0 && g2[x]->kv() == g2[leader2]->kv(); }));
   const GroupStatus after = StatusOf(x);
-  EXPECT_EQ(after.term, term) << "group 1 held an election while node " << x << " restored";
+  EXPECT_EQ(after.term, sg.term) << "group 1 held an election while node " << x << " restored";
   EXPECT_EQ(after.role, raft::Role::kLeader);
 }
 
@@ -325,49 +345,21 @@ TEST_F(ReplicaManagerTest, InstallingASnapshotDoesNotStallTheNodesOtherGroups) {
 // twice. X keeps leading group 1 in the same term, the replica restarts from its log store
 // each time, and the leader's third sending installs.
 TEST_F(ReplicaManagerTest, AFailedInstallRestartsTheReplicaNotTheNode) {
-  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id, /*compact_after=*/10);
-  const raft::NodeId x = WaitForLeaseHolder(5s);
-  ASSERT_NE(x, raft::kNoNode);
-  const raft::Term term = TermOf(x);
-  std::vector<raft::NodeId> others;
-  for (raft::NodeId id : cluster_.ids()) {
-    if (id != x) others.push_back(id);
-  }
-  std::map<raft::NodeId, std::shared_ptr<KvMachine>> g2;
-  for (raft::NodeId id : others) {
-    g2[id] = std::make_shared<KvMachine>();
-    ASSERT_TRUE(cluster_.node(id).owned->AddGroup(2, others, g2[id]).ok());
-  }
-  raft::NodeId leader2 = raft::kNoNode;
-  ASSERT_TRUE(LoopbackCluster::Eventually([&] {
-    for (raft::NodeId id : others) {
-      if (StatusOf(id, 2).writable) leader2 = id;
-    }
-    return leader2 != raft::kNoNode;
-  }));
-  for (int i = 0; i < 30; ++i) {  // the log is compacted every 10 entries: X needs a snapshot
-    auto done = std::make_shared<std::promise<Status>>();
-    cluster_.node(leader2).owned->Propose(2, "k" + std::to_string(i) + "=v",
-                                          [done](Status s) { done->set_value(s); });
-    ASSERT_TRUE(done->get_future().get().ok());
-  }
-  g2[x] = std::make_shared<KvMachine>();
+  SecondGroup sg;
+  ASSERT_NO_FATAL_FAILURE(SetUpSecondGroup(&sg));
+  auto& g2 = sg.g2;
+  const raft::NodeId x = sg.x, leader2 = sg.leader2;
   g2[x]->set_restore_failures(2);
-  ASSERT_TRUE(cluster_.node(x).owned->AddGroup(2, {}, g2[x]).ok());
-  ASSERT_TRUE(cluster_.node(leader2)
-                  .owned->ProposeConfChange(2, {raft::ConfChange::Type::kAddLearner, x})
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(AddX(sg));
   ASSERT_TRUE(LoopbackCluster::Eventually([&] { return g2[x]->failed_restores() == 2; }, 20s));
   ASSERT_TRUE(LoopbackCluster::Eventually(
       [&] { return g2[x]->restores() == 1 && g2[x]->kv() == g2[leader2]->kv(); }, 20s));
   // Writes after the install reach the replica through its log.
   ASSERT_TRUE(ProposeSync(x, "after=1").ok());  // group 1 still takes writes at X
-  auto done = std::make_shared<std::promise<Status>>();
-  cluster_.node(leader2).owned->Propose(2, "late=v", [done](Status s) { done->set_value(s); });
-  ASSERT_TRUE(done->get_future().get().ok());
+  ASSERT_TRUE(ProposeTo(leader2, 2, "late=v").ok());
   ASSERT_TRUE(LoopbackCluster::Eventually([&] { return g2[x]->kv().count("late") == 1; }));
   const GroupStatus after = StatusOf(x);
-  EXPECT_EQ(after.term, term) << "group 1 held an election while node " << x << " failed its installs";
+  EXPECT_EQ(after.term, sg.term) << "group 1 held an election while node " << x << " failed its installs";
   EXPECT_EQ(after.role, raft::Role::kLeader);
   EXPECT_EQ(StatusOf(x, 2).applied, g2[x]->AppliedIndex());
 }
