@@ -26,6 +26,11 @@ Status NotLeader(NodeId lead) {
                                 : "not the leader; the leader is " + std::to_string(lead));
 }
 
+// A leader removed from its group, telling the others before it steps down (Raft::SetConf).
+Status Leaving() {
+  return Status(Code::kServiceUnavailable, "removed from the group; handing over to the others");
+}
+
 }  // namespace
 
 int Config::LeaseTicks() const {
@@ -135,6 +140,8 @@ void Raft::BecomeFollower(Term term, NodeId lead) {
   lead_ = lead;
   role_ = Role::kFollower;
   progress_.clear();
+  handover_index_ = 0;
+  handover_since_.clear();
 }
 
 void Raft::BecomePreCandidate() {
@@ -260,7 +267,9 @@ void Raft::TickLeader() {
       auto it = progress_.find(id);
       return it != progress_.end() && it->second.recent_active;
     });
-    if (!active) {
+    // (Not a removed leader handing over: stepping down unheard could strand the group, see
+    // SetConf; it serves nothing meanwhile.)
+    if (!active && handover_index_ == 0) {
       BecomeFollower(term_, kNoNode);
       return;
     }
@@ -378,6 +387,7 @@ void Raft::AppendEntries(std::vector<Entry> entries) {
 
 Result<Index> Raft::Propose(std::string data) {
   if (role_ != Role::kLeader) return NotLeader(lead_);
+  if (handover_index_ != 0) return Leaving();
   if (transferee_ != kNoNode) {
     return Status(Code::kServiceUnavailable, "leadership transfer in progress");
   }
@@ -387,6 +397,7 @@ Result<Index> Raft::Propose(std::string data) {
 
 Status Raft::ProposeConfChange(const ConfChange& cc) {
   if (role_ != Role::kLeader) return NotLeader(lead_);
+  if (handover_index_ != 0) return Leaving();
   if (transferee_ != kNoNode) {
     return Status(Code::kServiceUnavailable, "leadership transfer in progress");
   }
@@ -433,6 +444,7 @@ Status Raft::ProposeConfChange(const ConfChange& cc) {
 
 Status Raft::TransferLeadership(NodeId to) {
   if (role_ != Role::kLeader) return NotLeader(lead_);
+  if (handover_index_ != 0) return Leaving();
   if (to == id_) return Status::OK();
   if (!conf_.IsVoter(to)) {
     return Status::Validation("raft: node " + std::to_string(to) + " is not a voter");
@@ -524,10 +536,15 @@ void Raft::Step(Message m) {
 }
 
 void Raft::HandleVoteRequest(const Message& m) {
-  // Only a replica that knows it is a voter votes. A new replica (which may reuse the id of a
-  // removed one and knows no configuration yet) or a learner could otherwise hand a majority
-  // of a stale configuration to a replica that missed its own removal.
-  bool can_vote = IsVoter() &&
+  // Only a replica that knows a configuration votes. A new replica (which may reuse the id of
+  // a removed one and knows nothing yet) could otherwise hand a majority of a stale
+  // configuration to a replica that missed its own removal: it has no log to judge the
+  // candidate's by. A replica with a log votes by the usual rules even where its own
+  // configuration does not count it (a learner, a voter behind on its promotion, a replica
+  // just removed): the candidate asks because its newer configuration counts it, and a stale
+  // candidate loses on the log check. Refusing them can leave a group unable to elect anyone
+  // (the simulator found both: a lagging promoted voter, a removed leader's followers).
+  bool can_vote = !conf_.Members().empty() &&
                   (vote_ == m.from || (vote_ == kNoNode && lead_ == kNoNode) ||
                    (m.type == MessageType::kPreVote && m.term > term_));
   Message r;
@@ -571,6 +588,7 @@ void Raft::StepLeader(const Message& m) {
     default:
       break;
   }
+  MaybeFinishHandover();
 }
 
 void Raft::HandleAppendResponse(const Message& m, NodeId from) {
@@ -587,6 +605,7 @@ void Raft::HandleAppendResponse(const Message& m, NodeId from) {
   }
   bool was_paused = pr.IsPaused();
   if (!pr.MaybeUpdate(m.index)) return;
+  if (handover_index_ != 0 && pr.match >= handover_index_) handover_since_.try_emplace(from, now_);
   switch (pr.state) {
     case Progress::State::kProbe:
       pr.BecomeReplicate();
@@ -794,11 +813,6 @@ void Raft::ApplyConfChange(const Entry& e) {
 void Raft::SetConf(const ConfState& conf) {
   conf_ = conf;
   if (role_ != Role::kLeader) return;
-  if (!conf_.IsVoter(id_)) {
-    // Removed: stop leading; the others elect a leader among themselves.
-    BecomeFollower(term_, kNoNode);
-    return;
-  }
   std::vector<NodeId> members = conf_.Members();
   for (auto it = progress_.begin(); it != progress_.end();) {
     if (!std::binary_search(members.begin(), members.end(), it->first)) {
@@ -816,7 +830,34 @@ void Raft::SetConf(const ConfState& conf) {
     SendAppend(id, true);
   }
   if (transferee_ != kNoNode && !conf_.IsVoter(transferee_)) transferee_ = kNoNode;
+  if (!conf_.IsVoter(id_) && handover_index_ == 0) {
+    // Removed. Stepping down at once could leave the group without a leader for good: the new
+    // configuration's voters may not know yet that the entry which removed this replica is
+    // committed (they learn commits from the leader, and an append held back by flow control
+    // or lost carries it no further), so they go on counting the old configuration's voters,
+    // and this replica, no longer a voter, refuses them its vote. So it keeps leading,
+    // refusing proposals, reads and transfers, until a quorum of the new configuration has
+    // answered a message that carried the commit index (MaybeFinishHandover).
+    handover_index_ = log_.committed();
+    transferee_ = kNoNode;
+    for (auto& [id, pr] : progress_) {
+      if (pr.match >= handover_index_) handover_since_[id] = now_;
+    }
+    BroadcastHeartbeat();  // the commit index, even to followers whose appends are paused
+  }
   if (MaybeCommit()) BroadcastAppend();
+  MaybeFinishHandover();
+}
+
+void Raft::MaybeFinishHandover() {
+  if (role_ != Role::kLeader || handover_index_ == 0) return;
+  const bool learned = quorum::JointActive(conf_, [&](NodeId id) {
+    auto since = handover_since_.find(id);
+    auto pr = progress_.find(id);
+    return since != handover_since_.end() && pr != progress_.end() &&
+           pr->second.lease_ack_tick > since->second + 1;
+  });
+  if (learned) BecomeFollower(term_, kNoNode);
 }
 
 ConfState Raft::ConfAt(Index index) const {
@@ -899,7 +940,7 @@ void Raft::Compact(Index index, std::shared_ptr<const std::string> data) {
 }
 
 bool Raft::HasLease() const {
-  if (role_ != Role::kLeader || lease_wait_ > 0) return false;
+  if (role_ != Role::kLeader || lease_wait_ > 0 || handover_index_ != 0) return false;
   if (!log_.MatchTerm(log_.committed(), term_)) return false;
   // Acknowledged ticks are stored plus one, so 0 means "never".
   uint64_t acked = quorum::JointValue(conf_, [&](NodeId id) -> uint64_t {

@@ -26,6 +26,12 @@
 // while the lease holds. A leader elected through a leadership transfer (whose voters did not
 // wait) waits a full election timeout before it commits anything or serves lease reads.
 //
+// A leader that removes itself does not step down when the removal takes effect: until a quorum
+// of the new configuration has answered a message sent after their logs held the removal, it
+// goes on leading (heartbeats, appends, commits) but takes no proposals, serves no reads and
+// holds no lease. Stepping down at once could leave the others unaware that the removal is
+// committed, counting the old configuration's voters, which the removed replica no longer is.
+//
 // Thread-safety: none. One Raft object per group, driven by one thread at a time.
 #pragma once
 
@@ -136,6 +142,9 @@ class Raft {
   // As leader: the index of the empty entry that opened this term. Once it is applied, the
   // applied state holds everything committed before this replica led.
   Index term_start() const { return term_start_; }
+  // A leader removed from the group that still leads until the others know (see SetConf): it
+  // takes no proposals, serves no reads and transfers nothing.
+  bool leaving() const { return handover_index_ != 0; }
   // Ticks since this replica last heard from a leader (capped at the election timeout).
   int ticks_since_contact() const { return ticks_since_contact_; }
   Role role() const { return role_; }
@@ -184,6 +193,9 @@ class Raft {
 
   void ApplyConfChange(const Entry& e);
   void SetConf(const ConfState& conf);
+  // A removed leader steps down once a quorum of the new configuration knows its removal is
+  // committed (see SetConf).
+  void MaybeFinishHandover();
   bool InLease() const;
   ConfState ConfAt(Index index) const;
 
@@ -218,6 +230,12 @@ class Raft {
   NodeId transferee_ = kNoNode;
   Index pending_conf_index_ = 0;     // no new ConfChange until this index is applied
   Index term_start_ = 0;             // leader: index of this term's first entry
+  // Leader whose removal is in force (SetConf): the commit index it must see the new
+  // configuration learn before it steps down (0: not leaving), and for each member the tick at
+  // which its log was known to hold that index (an answer to a message sent in a later tick
+  // proves the member learned the commit).
+  Index handover_index_ = 0;
+  std::map<NodeId, uint64_t> handover_since_;
 
   HardState prev_hard_state_;
   bool ready_outstanding_ = false;

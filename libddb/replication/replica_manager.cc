@@ -783,7 +783,7 @@ void ReplicaManager::PublishStatus() {
     s.last = r.log().LastIndex();
     s.lease = r.HasLease();
     s.leader_heard = r.leader() != raft::kNoNode && r.ticks_since_contact() <= 2;
-    s.writable = r.role() == raft::Role::kLeader && r.term_start() > 0 && !g.installing &&
+    s.writable = r.role() == raft::Role::kLeader && !r.leaving() && r.term_start() > 0 && !g.installing &&
                  g.sm->AppliedIndex() >= r.term_start();
     s.conf = r.conf();
     for (const auto& [peer, pr] : r.progress()) s.match[peer] = pr.match;

@@ -58,7 +58,7 @@ struct ManagerOptions {
   // Unanswered AppendEntries per follower. One: while an append is out, new entries gather and
   // leave together when it is answered, so a busy group sends fewer, bigger appends and its
   // followers fsync and acknowledge less often (measured at 16 clients on 3 nodes: +5-10%
-  // puts/s, 12-16% less CPU a put than 64; docs/benchmarks.md). A lagging follower still
+  // puts/s, 11-20% less CPU a put than 64; docs/benchmarks.md). A lagging follower still
   // gets up to raft::Config::max_msg_bytes a round trip.
   size_t max_inflight = 1;
   uint64_t seed = 1;

@@ -1,7 +1,9 @@
 // raft_sim: runs the Raft simulator over many seeds, in parallel, and prints a summary.
 // For long runs that do not belong in the test suite (docs/raft.md records a 10,000-seed run):
 //
-//   build/tests/raft_sim --seeds 10000 [--first 1] [--jobs 2]
+//   build/tests/raft_sim --seeds 10000 [--first 1] [--jobs 2] [--inflight 16]
+//
+// --inflight sets the unanswered appends per follower (16 by default; ddb-node runs with 1).
 //
 // Exits 1 if any seed fails, after printing each failing seed and how to replay it.
 #include <atomic>
@@ -17,13 +19,15 @@
 
 int main(int argc, char** argv) {
   uint64_t first = 1, seeds = 1000;
+  size_t inflight = ddb::sim::SimOptions().max_inflight;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--seeds") == 0) seeds = std::strtoull(argv[i + 1], nullptr, 10);
     else if (std::strcmp(argv[i], "--first") == 0) first = std::strtoull(argv[i + 1], nullptr, 10);
     else if (std::strcmp(argv[i], "--jobs") == 0) jobs = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--inflight") == 0) inflight = std::strtoull(argv[i + 1], nullptr, 10);
     else {
-      std::fprintf(stderr, "usage: raft_sim [--seeds N] [--first S] [--jobs J]\n");
+      std::fprintf(stderr, "usage: raft_sim [--seeds N] [--first S] [--jobs J] [--inflight N]\n");
       return 2;
     }
   }
@@ -36,7 +40,9 @@ int main(int argc, char** argv) {
   for (unsigned j = 0; j < jobs; ++j) {
     threads.emplace_back([&] {
       for (uint64_t seed = next++; seed < first + seeds; seed = next++) {
-        ddb::sim::SimResult r = ddb::sim::RunSimulation(ddb::sim::OptionsForSeed(seed));
+        ddb::sim::SimOptions options = ddb::sim::OptionsForSeed(seed);
+        options.max_inflight = inflight;
+        ddb::sim::SimResult r = ddb::sim::RunSimulation(options);
         std::lock_guard<std::mutex> lock(mu);
         total.events += r.stats.events;
         total.ops_ok += r.stats.ops_ok;
@@ -49,10 +55,10 @@ int main(int argc, char** argv) {
         total.transfers += r.stats.transfers;
         if (!r.ok()) {
           failed.push_back(seed);
-          std::printf("seed %llu FAILED (replay: DDB_TEST_SEED=%llu build/tests/raft_test "
-                      "--gtest_filter='*ManySeeds*'): %s\n",
+          std::printf("seed %llu FAILED (replay: build/tests/raft_sim --first %llu --seeds 1 "
+                      "--jobs 1 --inflight %zu): %s\n",
                       static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed),
-                      r.failure.c_str());
+                      inflight, r.failure.c_str());
         }
       }
     });

@@ -1,9 +1,11 @@
 // The deterministic simulation of the Raft core (tests/raft/simulator.h): many seeds, each a
 // different world of faults, every step checked, every history checked for linearizability.
 //
-// DDB_SIM_SEEDS=N runs N seeds (default 200, what CI runs); DDB_TEST_SEED=S replays seed S
-// exactly. A failure prints its seed.
+// DDB_SIM_SEEDS=N runs N seeds (default 200, what CI runs, once with 16 appends in flight per
+// follower and once with 1, as the node runs); DDB_TEST_SEED=S replays seed S exactly. A
+// failure prints its seed and the test to replay it with.
 #include <cstdlib>
+#include <functional>
 
 #include <gtest/gtest.h>
 
@@ -13,7 +15,9 @@
 namespace ddb::sim {
 namespace {
 
-TEST(RaftSimulationTest, ManySeeds) {
+// Runs the seeds CI runs (or DDB_SIM_SEEDS / DDB_TEST_SEED's), each with OptionsForSeed's
+// world changed by `adjust`; `replay` names the test that replays a seed.
+void RunSeeds(const std::function<void(SimOptions*)>& adjust, const char* replay) {
   uint64_t first = 1;
   uint64_t count = 200;
   if (const char* n = std::getenv("DDB_SIM_SEEDS")) count = std::strtoull(n, nullptr, 10);
@@ -23,9 +27,12 @@ TEST(RaftSimulationTest, ManySeeds) {
   }
   SimStats total;
   for (uint64_t seed = first; seed < first + count; ++seed) {
-    SimResult r = RunSimulation(OptionsForSeed(seed));
+    SimOptions options = OptionsForSeed(seed);
+    adjust(&options);
+    SimResult r = RunSimulation(options);
     ASSERT_TRUE(r.ok()) << "seed " << seed << " (replay with DDB_TEST_SEED=" << seed
-                        << "): " << r.failure << "\n" << r.Summary();
+                        << " build/tests/raft_test --gtest_filter='*" << replay << "*'): " << r.failure
+                        << "\n" << r.Summary();
     total.ops_ok += r.stats.ops_ok;
     total.elections += r.stats.elections;
     total.crashes += r.stats.crashes;
@@ -45,6 +52,16 @@ TEST(RaftSimulationTest, ManySeeds) {
   // The runs must actually exercise the protocol.
   EXPECT_GT(total.ops_ok, count * 50);
   EXPECT_GT(total.elections, count);
+}
+
+TEST(RaftSimulationTest, ManySeeds) {
+  RunSeeds([](SimOptions*) {}, "ManySeeds");
+}
+
+// The same worlds with one unanswered append per follower, as ddb-node runs its groups
+// (replication::ManagerOptions::max_inflight).
+TEST(RaftSimulationTest, ManySeedsOneAppendInFlight) {
+  RunSeeds([](SimOptions* o) { o->max_inflight = 1; }, "ManySeedsOneAppendInFlight");
 }
 
 // A seed replays exactly: the same history, operation for operation.

@@ -12,7 +12,7 @@ raft::Config Simulation::ConfigFor(NodeId node, int group) const {
   c.heartbeat_ticks = 1;
   c.max_clock_drift = 0.05;
   c.seed = Mix(o_.seed, Mix(node, static_cast<uint64_t>(group) * 1000 + nodes_.at(node).epoch));
-  c.max_inflight = 16;
+  c.max_inflight = o_.max_inflight;
   c.max_msg_bytes = 4096;
   c.TEST_unsafe_extra_lease_ticks = o_.unsafe_extra_lease_ticks;
   return c;

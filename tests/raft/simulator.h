@@ -48,6 +48,7 @@ struct SimOptions {
   bool partitions = true;
   bool membership = true;        // only with nodes > replication
   int compact_every = 64;        // log entries before a replica compacts
+  size_t max_inflight = 16;      // unanswered appends per follower (the node runs with 1)
   int unsafe_extra_lease_ticks = 0;  // tests of the checks only: an unsafe lease
 };
 

@@ -41,6 +41,15 @@ class ReplicatedStoreTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return std::move(*s);
   }
+  // A store named `name` holding `key` = `value` (item key and value) at applied index `index`.
+  std::unique_ptr<PartitionStore> OpenWith(const std::string& name, const std::string& key, const std::string& value,
+                                           uint64_t index) {
+    auto store = Open(name);
+    WriteCommand c;
+    c.Put(Key(key), MakeItem(key, value));
+    EXPECT_TRUE(store->Apply(c, index, false).ok());
+    return store;
+  }
   std::filesystem::path base_;
 };
 
@@ -246,16 +255,10 @@ TEST_F(ReplicatedStoreTest, SizingASnapshotStopsWhenAbandoned) {
 
 // A damaged snapshot changes nothing.
 TEST_F(ReplicatedStoreTest, DamagedSnapshotIsRefused) {
-  auto source = Open("source");
-  WriteCommand c;
-  c.Put(Key("a"), MakeItem("a", "1"));
-  ASSERT_TRUE(source->Apply(c, 5, false).ok());
+  auto source = OpenWith("source", "a", "1", 5);
   std::string snap = *source->Snapshot();
   snap[snap.size() / 2] ^= 0x08;
-  auto target = Open("target");
-  WriteCommand keep;
-  keep.Put(Key("keep"), MakeItem("keep", "me"));
-  ASSERT_TRUE(target->Apply(keep, 2, false).ok());
+  auto target = OpenWith("target", "keep", "me", 2);
   Status s = target->Restore(5, snap);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_EQ(target->applied_index(), 2u);
@@ -293,10 +296,7 @@ TEST_F(ReplicatedStoreTest, ASnapshotThatCannotBeReadChangesNothing) {
   WriteCommand c;
   for (int i = 0; i < 2000; ++i) c.Put(Key("k" + std::to_string(i)), MakeItem("k" + std::to_string(i), std::string(500, 'v')));
   ASSERT_TRUE(source->Apply(c, 5, false).ok());
-  auto target = Open("target");
-  WriteCommand keep;
-  keep.Put(Key("keep"), MakeItem("keep", "me"));
-  ASSERT_TRUE(target->Apply(keep, 2, false).ok());
+  auto target = OpenWith("target", "keep", "me", 2);
   FailingSource failing(*source->Snapshot());
   Status s = target->Restore(5, failing);
   EXPECT_EQ(s.code(), Code::kIOError) << s.ToString();
@@ -307,6 +307,24 @@ TEST_F(ReplicatedStoreTest, ASnapshotThatCannotBeReadChangesNothing) {
   // And the next attempt, with the whole snapshot, installs it.
   ASSERT_TRUE(target->Restore(5, *source->Snapshot()).ok());
   EXPECT_TRUE(target->Get(Key("k1"))->has_value());
+  EXPECT_FALSE(target->Get(Key("keep"))->has_value());
+}
+
+// A restore whose fresh LevelDB cannot even be opened removes what the attempt left at its
+// path, so that the next attempt can use it. (Here the path is a dangling symbolic link,
+// which LevelDB cannot open a database under and the store's existence check does not see.)
+TEST_F(ReplicatedStoreTest, ARestoreThatCannotOpenItsStoreLeavesNothing) {
+  auto source = OpenWith("source", "a", "1", 5);
+  auto target = OpenWith("target", "keep", "me", 2);
+  const std::filesystem::path fresh = base_ / "target" / "restored-1";
+  std::filesystem::create_symlink(base_ / "no-such-dir" / "x", fresh);
+  Status s = target->Restore(5, *source->Snapshot());
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(target->applied_index(), 2u);
+  EXPECT_TRUE(target->Get(Key("keep"))->has_value());
+  EXPECT_FALSE(std::filesystem::is_symlink(fresh)) << "the failed attempt's path is still there";
+  ASSERT_TRUE(target->Restore(5, *source->Snapshot()).ok());
+  EXPECT_TRUE(target->Get(Key("a"))->has_value());
   EXPECT_FALSE(target->Get(Key("keep"))->has_value());
 }
 
