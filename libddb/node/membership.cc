@@ -12,7 +12,8 @@
 //   3. the leader of each table's group moves the Raft membership toward the catalog's.
 // A membership moves one change at a time: a new node becomes a learner (and gets a
 // snapshot), is promoted to voter once caught up, and only then does an unwanted node leave
-// (a leader that removes itself steps down and the others elect one of them).
+// (a leader that removes itself leads on, serving nothing, until a quorum of the others know
+// the removal is committed, then steps down, and they elect one of them: raft.h).
 // Every node opens or drops its replicas as the catalog says (Node::Reconcile): the joining
 // node opens an empty one; a node that comes back after being replaced drops its own; a live
 // node moved off a group keeps its replica while it leads the group or the group still lacks
