@@ -142,6 +142,7 @@ void Raft::BecomeFollower(Term term, NodeId lead) {
   progress_.clear();
   handover_index_ = 0;
   handover_since_.clear();
+  handover_acked_.clear();
 }
 
 void Raft::BecomePreCandidate() {
@@ -192,6 +193,10 @@ void Raft::ResetProgress() {
 
 void Raft::StartElection(bool transfer) {
   if (!IsVoter()) return;
+  // Not while a committed membership change waits to be applied: the configuration this
+  // replica would count votes in may already be superseded (etcd-raft's guard). A replica
+  // removed by it could otherwise hand such a candidate a majority of the old configuration.
+  if (log_.HasUnappliedConfChange()) return;
   campaign_is_transfer_ = transfer;
   if (config_.pre_vote && !transfer) {
     BecomePreCandidate();
@@ -267,9 +272,7 @@ void Raft::TickLeader() {
       auto it = progress_.find(id);
       return it != progress_.end() && it->second.recent_active;
     });
-    // (Not a removed leader handing over: stepping down unheard could strand the group, see
-    // SetConf; it serves nothing meanwhile.)
-    if (!active && handover_index_ == 0) {
+    if (!active) {
       BecomeFollower(term_, kNoNode);
       return;
     }
@@ -573,6 +576,7 @@ void Raft::StepLeader(const Message& m) {
       break;
     case MessageType::kHeartbeatResp:
       pr.lease_ack_tick = std::max(pr.lease_ack_tick, m.lease_tick + 1);
+      if (handover_index_ != 0) NoteHandoverAck(m.from, m.lease_tick);
       pr.probe_sent = false;
       if (pr.state == Progress::State::kReplicate && pr.inflights.Full()) pr.inflights.FreeFirst();
       if (pr.match < log_.LastIndex() || pr.state == Progress::State::kProbe) {
@@ -596,6 +600,9 @@ void Raft::HandleAppendResponse(const Message& m, NodeId from) {
   // Every answer at this term proves the follower reset its election timer after the message
   // was sent, rejection or not.
   pr.lease_ack_tick = std::max(pr.lease_ack_tick, m.lease_tick + 1);
+  // An accepted append also proves it took the commit index the message carried (a rejected
+  // one does not: the follower commits nothing then).
+  if (handover_index_ != 0 && !m.reject) NoteHandoverAck(from, m.lease_tick);
   if (m.reject) {
     if (pr.MaybeDecrTo(m.index, m.reject_hint)) {
       if (pr.state == Progress::State::kReplicate) pr.BecomeProbe();
@@ -849,13 +856,18 @@ void Raft::SetConf(const ConfState& conf) {
   MaybeFinishHandover();
 }
 
+void Raft::NoteHandoverAck(NodeId from, uint64_t sent_tick) {
+  uint64_t& acked = handover_acked_[from];
+  acked = std::max(acked, sent_tick + 1);
+}
+
 void Raft::MaybeFinishHandover() {
   if (role_ != Role::kLeader || handover_index_ == 0) return;
   const bool learned = quorum::JointActive(conf_, [&](NodeId id) {
     auto since = handover_since_.find(id);
-    auto pr = progress_.find(id);
-    return since != handover_since_.end() && pr != progress_.end() &&
-           pr->second.lease_ack_tick > since->second + 1;
+    auto acked = handover_acked_.find(id);
+    return since != handover_since_.end() && acked != handover_acked_.end() &&
+           acked->second > since->second + 1;
   });
   if (learned) BecomeFollower(term_, kNoNode);
 }

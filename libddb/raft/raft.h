@@ -29,8 +29,10 @@
 // A leader that removes itself does not step down when the removal takes effect: until a quorum
 // of the new configuration has answered a message sent after their logs held the removal, it
 // goes on leading (heartbeats, appends, commits) but takes no proposals, serves no reads and
-// holds no lease. Stepping down at once could leave the others unaware that the removal is
-// committed, counting the old configuration's voters, which the removed replica no longer is.
+// holds no lease (CheckQuorum still ends it if the others go silent). Stepping down at once
+// could leave the others unaware that the removal is committed, counting the old
+// configuration's voters. A replica does not campaign while a committed membership change
+// waits to be applied.
 //
 // Thread-safety: none. One Raft object per group, driven by one thread at a time.
 #pragma once
@@ -196,6 +198,7 @@ class Raft {
   // A removed leader steps down once a quorum of the new configuration knows its removal is
   // committed (see SetConf).
   void MaybeFinishHandover();
+  void NoteHandoverAck(NodeId from, uint64_t sent_tick);
   bool InLease() const;
   ConfState ConfAt(Index index) const;
 
@@ -236,6 +239,9 @@ class Raft {
   // proves the member learned the commit).
   Index handover_index_ = 0;
   std::map<NodeId, uint64_t> handover_since_;
+  // For each member, the newest send tick (plus one) of a heartbeat or accepted append it
+  // answered while this leader hands over.
+  std::map<NodeId, uint64_t> handover_acked_;
 
   HardState prev_hard_state_;
   bool ready_outstanding_ = false;

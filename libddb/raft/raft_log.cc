@@ -103,6 +103,13 @@ std::vector<Entry> RaftLog::Slice(Index lo, Index hi, size_t max_bytes) const {
   return out;
 }
 
+bool RaftLog::HasUnappliedConfChange() const {
+  for (Index i = std::max(applied_ + 1, FirstIndex()); i <= committed_; ++i) {
+    if (At(i).type == EntryType::kConfChange) return true;
+  }
+  return false;
+}
+
 std::vector<Entry> RaftLog::UnstableEntries() const {
   std::vector<Entry> out;
   for (Index i = std::max(stable_ + 1, FirstIndex()); i <= LastIndex(); ++i) out.push_back(At(i));

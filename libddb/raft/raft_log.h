@@ -68,6 +68,8 @@ class RaftLog {
   // Committed entries not yet applied, up to max_bytes (at least one when there are some).
   std::vector<Entry> NextCommitted(size_t max_bytes) const;
   bool HasNextCommitted() const { return committed_ > applied_; }
+  // True if a committed entry not yet applied is a membership change.
+  bool HasUnappliedConfChange() const;
 
   // Drops entries up to `index`, which becomes the snapshot point. REQUIRES: index <= applied
   // and index <= stable.
