@@ -842,7 +842,7 @@ void Raft::SetConf(const ConfState& conf) {
     // configuration's voters may not know yet that the entry which removed this replica is
     // committed (they learn commits from the leader, and an append held back by flow control
     // or lost carries it no further), so they go on counting the old configuration's voters,
-    // and this replica, no longer a voter, refuses them its vote. So it keeps leading,
+    // among them this replica, which its node may delete once it has stepped down. So it keeps leading,
     // refusing proposals, reads and transfers, until a quorum of the new configuration has
     // answered a message that carried the commit index (MaybeFinishHandover).
     handover_index_ = log_.committed();
