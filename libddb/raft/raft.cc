@@ -842,9 +842,10 @@ void Raft::SetConf(const ConfState& conf) {
     // configuration's voters may not know yet that the entry which removed this replica is
     // committed (they learn commits from the leader, and an append held back by flow control
     // or lost carries it no further), so they go on counting the old configuration's voters,
-    // among them this replica, which its node may delete once it has stepped down. So it keeps leading,
-    // refusing proposals, reads and transfers, until a quorum of the new configuration has
-    // answered a message that carried the commit index (MaybeFinishHandover).
+    // among them this replica, which its node may delete once it has stepped down. So it
+    // keeps leading, refusing proposals, reads and transfers, until a quorum of the new
+    // configuration has answered a message that carried the commit index
+    // (MaybeFinishHandover).
     handover_index_ = log_.committed();
     transferee_ = kNoNode;
     for (auto& [id, pr] : progress_) {
