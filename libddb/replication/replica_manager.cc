@@ -173,16 +173,17 @@ void ReplicaManager::RestartAfterFailedInstall(GroupId id, Group& g, const Statu
   // (StateMachine::Restore's contract), so the replica is where a crash before the install
   // would have left it: a core made again from the log store is a restarted replica's.
   g.installing.reset();
-  for (auto& [i, w] : g.proposals) w.done(Unavailable("the replica restarted after a failed snapshot install"));
-  for (auto& [i, done] : g.reads) done(Unavailable("the replica restarted after a failed snapshot install"));
+  const std::string gone = "the replica restarted after a failed snapshot install";
+  for (auto& [i, w] : g.proposals) w.done(Unavailable(gone));
+  for (auto& [i, done] : g.reads) done(Unavailable(gone));
   g.proposals.clear();
   g.reads.clear();
+  const auto group = static_cast<unsigned long long>(id);
   Result<raft::Storage> storage = log_->Load(id);
-  DDB_CHECK_MSG(storage.ok(), "group %llu: reloading the raft log: %s", static_cast<unsigned long long>(id),
+  DDB_CHECK_MSG(storage.ok(), "group %llu: reloading the raft log: %s", group,
                 storage.status().ToString().c_str());
   Status started = StartCore(id, std::move(*storage), &g);
-  DDB_CHECK_MSG(started.ok(), "group %llu: restarting the replica: %s", static_cast<unsigned long long>(id),
-                started.ToString().c_str());
+  DDB_CHECK_MSG(started.ok(), "group %llu: restarting the replica: %s", group, started.ToString().c_str());
 }
 
 Status ReplicaManager::RemoveGroup(GroupId group) {
