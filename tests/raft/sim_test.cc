@@ -31,7 +31,7 @@ void RunSeeds(const std::function<void(SimOptions*)>& adjust, const char* replay
     adjust(&options);
     SimResult r = RunSimulation(options);
     ASSERT_TRUE(r.ok()) << "seed " << seed << " (replay with DDB_TEST_SEED=" << seed
-                        << " build/tests/raft_test --gtest_filter='*" << replay << "*'): " << r.failure
+                        << " build/tests/raft_test --gtest_filter=RaftSimulationTest." << replay << "): " << r.failure
                         << "\n" << r.Summary();
     total.ops_ok += r.stats.ops_ok;
     total.elections += r.stats.elections;
