@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <regex>
 
 namespace ddb::storage {
 
@@ -16,6 +18,11 @@ Status SyncDir(const std::string& dir) {
   ::close(fd);
   if (rc != 0) return Status::IOError("cannot sync " + dir + ": " + std::strerror(error));
   return Status::OK();
+}
+
+bool IsLevelDBLogFile(const std::string& fname) {
+  static const std::regex kLogName("[0-9]+\\.log");
+  return std::regex_match(std::filesystem::path(fname).filename().string(), kLogName);
 }
 
 }  // namespace ddb::storage

@@ -10,4 +10,7 @@ namespace ddb::storage {
 // fsync of a directory: makes the names created or renamed in it durable.
 Status SyncDir(const std::string& dir);
 
+// True for the name (any directory) of one of LevelDB's write-ahead logs: NNNNNN.log.
+bool IsLevelDBLogFile(const std::string& fname);
+
 }  // namespace ddb::storage

@@ -62,10 +62,11 @@ Result<uint64_t> ReadDataFile(const std::string& dir);
 // `sync`, durably.
 Status WriteDataFile(const std::string& dir, uint64_t n, bool sync);
 
-// Flushes `db`'s memtable into synced table files, then records `index` as durable (a synced
-// write, with `sync`): everything written to `db` before the call is then on disk, including
-// writes in LevelDB logs it switched away from unsynced (PartitionStore::Sync, Restore).
-Status FlushAndRecordDurable(leveldb::DB* db, uint64_t index, bool sync);
+// Records `index` as durable in a synced write (with `sync`): everything written to `db`
+// before the call is then on disk, the writes in LevelDB's current log by this write's sync,
+// those in logs it switched away from by their sync on close (SyncedLogEnv, which `db` must
+// use when `sync`). PartitionStore::Sync, Restore.
+Status RecordDurable(leveldb::DB* db, uint64_t index, bool sync);
 
 inline Status FromLevelDB(const leveldb::Status& s) {
   if (s.ok()) return Status::OK();

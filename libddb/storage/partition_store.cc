@@ -21,6 +21,7 @@
 #include "libddb/storage/file_util.h"
 #include "libddb/storage/partition_format.h"
 #include "libddb/storage/preallocated_log_env.h"
+#include "libddb/storage/synced_log_env.h"
 
 namespace ddb::storage {
 
@@ -147,11 +148,7 @@ Status WriteDataFile(const std::string& dir, uint64_t n, bool sync) {
   return sync ? SyncDir(dir) : Status::OK();
 }
 
-Status FlushAndRecordDurable(leveldb::DB* db, uint64_t index, bool sync) {
-  // A range below every key: nothing but the memtable is compacted.
-  const leveldb::Slice below("\x00", 1);
-  db->CompactRange(&below, &below);
-  // CompactRange reports no error; a failed flush fails every later write, this one included.
+Status RecordDurable(leveldb::DB* db, uint64_t index, bool sync) {
   leveldb::WriteBatch probe;
   probe.Put(MetaKey(kDurableIndex), EncodeMeta(index));
   leveldb::WriteOptions wo;
@@ -209,6 +206,9 @@ PartitionStore::PartitionStore(std::string dir, std::shared_ptr<leveldb::Cache> 
   options_.paranoid_checks = true;
   options_.block_cache = cache_.get();
   options_.write_buffer_size = write_buffer_bytes;
+  // Unsynced applies must become durable with one synced write (Sync): LevelDB's logs are
+  // synced as it switches away from them.
+  if (sync_) options_.env = SyncedLogEnv::Get();
 }
 
 Result<PartitionStore::Generation> PartitionStore::OpenGeneration(uint64_t n, bool create_if_missing) {
@@ -418,15 +418,15 @@ Status PartitionStore::Apply(const WriteCommand& command, uint64_t index, bool s
 }
 
 Status PartitionStore::Sync() {
-  // A synced LevelDB write makes only LevelDB's current log file durable; applies that went
-  // to a log it has since switched away from (when a memtable filled) were never fsynced.
-  // Flushing the memtable puts everything in synced table files under a synced manifest.
+  // A synced LevelDB write makes LevelDB's current log file durable, and with it every apply
+  // before it there; applies that went to a log LevelDB has since switched away from (when a
+  // memtable filled) were synced at the switch (SyncedLogEnv). No memtable flush: flushing
+  // at every Sync made small table files, whose compactions cost more than anything else
+  // in the node under a steady write load (docs/benchmarks.md).
   // May run alongside Apply (on another thread): it records only the durable index, never the
-  // applied index, which each Apply writes with its data and which this could set back.
-  // The durable index is written only after the flush: written before it (unsynced) it could
-  // survive a machine crash that lost applies in an older, never-synced LevelDB log, and the
-  // store would then claim entries it no longer holds.
-  return FlushAndRecordDurable(db().get(), applied_index_.load(), sync_);
+  // applied index, which each Apply writes with its data and which this could set back. The
+  // index read here is of applies whose writes came before this one.
+  return RecordDurable(db().get(), applied_index_.load(), sync_);
 }
 
 }  // namespace ddb::storage

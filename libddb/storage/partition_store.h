@@ -49,7 +49,11 @@ namespace ddb::storage {
 struct StoreOptions {
   bool create_if_missing = true;
   size_t block_cache_bytes = 32 << 20;
-  size_t write_buffer_bytes = 8 << 20;
+  // LevelDB's memtable (two while one is flushed): filled by writes only, so an idle partition
+  // holds little of it. Bigger memtables make bigger table files and fewer compactions; at 8
+  // MB, under a steady stream of 1 KB puts, compactions rewrote each item about 16 times and
+  // were the node's largest cost (docs/benchmarks.md, "Fewer, bigger table files").
+  size_t write_buffer_bytes = 32 << 20;
   // Tests only: skip fsync. Never set in a daemon.
   bool TEST_no_sync = false;
 };
@@ -125,7 +129,7 @@ class PartitionStore {
   // may be on disk already): then by what its mutations replace now, so that they are not
   // counted twice.
   Status Apply(const WriteCommand& command, uint64_t index, bool sync);
-  // Makes every write so far durable (a memtable flush and a synced write) and records the
+  // Makes every write so far durable (one synced write) and records the
   // applied index as durable: a store not closed cleanly reopens at that index, since
   // applies after it may be partly lost, and the Raft log applies them again (puts and
   // deletes of whole items, so applying a suffix twice ends in the same state). Thread-safe:

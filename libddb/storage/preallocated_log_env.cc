@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -29,11 +28,6 @@ namespace {
 constexpr uint64_t kBlockSize = 32768;
 constexpr uint64_t kHeaderSize = 7;
 constexpr uint64_t kSectorSize = 512;
-
-bool IsWriteAheadLog(const std::string& fname) {
-  static const std::regex kLogName("[0-9]+\\.log");
-  return std::regex_match(std::filesystem::path(fname).filename().string(), kLogName);
-}
 
 leveldb::Status PosixError(const std::string& context, int error) {
   std::string message = context + ": " + std::strerror(error);
@@ -274,7 +268,7 @@ PreallocatedLogEnv* PreallocatedLogEnv::Get() {
 
 leveldb::Status PreallocatedLogEnv::NewWritableFile(const std::string& fname,
                                                     leveldb::WritableFile** result) {
-  if (!IsWriteAheadLog(fname)) return target()->NewWritableFile(fname, result);
+  if (!IsLevelDBLogFile(fname)) return target()->NewWritableFile(fname, result);
   const std::string dir = std::filesystem::path(fname).parent_path().string();
   int fd = TakeSpare(dir, fname);
   uint64_t zeroed = 0;
@@ -299,7 +293,7 @@ Result<LogRepair> RepairTornLogTails(const std::string& dir) {
   if (!std::filesystem::is_directory(dir, ec)) return repair;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::string path = entry.path().string();
-    if (!entry.is_regular_file() || !IsWriteAheadLog(path)) continue;
+    if (!entry.is_regular_file() || !IsLevelDBLogFile(path)) continue;
     std::ifstream in(path, std::ios::binary);
     std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.good() && !in.eof()) return Status::IOError("cannot read " + path);
