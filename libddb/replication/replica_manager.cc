@@ -758,9 +758,9 @@ void ReplicaManager::MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* nex
   if (log.LastIndex() - log.SnapshotIndex() <= options_.compact_after) return;
   raft::Index at = std::min(g.sm->AppliedIndex(), log.stable());
   if (at <= log.SnapshotIndex() || at > log.applied()) return;  // before paying for a Sync
-  // Syncing flushes the data store's memtable (milliseconds per thousand entries): on a
-  // thread of its own, while the loop goes on applying; the log is compacted at `at` once it
-  // is done (everything applied by then is durable, `at` included).
+  // Syncing the data store (an fsync of what it has written since the last one): on a thread
+  // of its own, while the loop goes on applying; the log is compacted at `at` once it is
+  // done (everything applied by then is durable, `at` included).
   g.sync_at = at;
   g.syncing = std::async(std::launch::async, [this, sm = g.sm] {
     SetThreadName("data-sync");

@@ -62,11 +62,13 @@ Result<uint64_t> ReadDataFile(const std::string& dir);
 // `sync`, durably.
 Status WriteDataFile(const std::string& dir, uint64_t n, bool sync);
 
-// Records `index` as durable in a synced write (with `sync`): everything written to `db`
-// before the call is then on disk, the writes in LevelDB's current log by this write's sync,
-// those in logs it switched away from by their sync on close (SyncedLogEnv, which `db` must
-// use when `sync`). PartitionStore::Sync, Restore.
-Status RecordDurable(leveldb::DB* db, uint64_t index, bool sync);
+// Records `index` as durable (with `sync`, durably): everything written to `db` (a LevelDB in
+// directory `db_dir` over SyncedLogEnv) before the call is then on disk. Its open logs are
+// synced first, outside LevelDB's write queue (a writer may go on meanwhile), then the
+// index is written synced (little left to sync by then), then `db_dir` is synced (the name
+// of a log LevelDB made since it last synced its manifest). Logs LevelDB left earlier were
+// synced as it left them. PartitionStore::Sync, Restore.
+Status RecordDurable(leveldb::DB* db, const std::string& db_dir, uint64_t index, bool sync);
 
 inline Status FromLevelDB(const leveldb::Status& s) {
   if (s.ok()) return Status::OK();

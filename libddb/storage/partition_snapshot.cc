@@ -271,7 +271,9 @@ Status PartitionStore::Restore(uint64_t index, ByteSource& snapshot) {
   if (Status s = FromLevelDB(fresh.db->Write(leveldb::WriteOptions(), &batch)); !s.ok()) return abandon(s);
   // Durable before it is named: the durable index written synced, as in Sync() (the earlier
   // batches' LevelDB logs were synced as LevelDB switched away from them).
-  if (Status s = RecordDurable(fresh.db.get(), index, sync_); !s.ok()) return abandon(s);
+  if (Status s = RecordDurable(fresh.db.get(), GenerationPath(dir_, next), index, sync_); !s.ok()) {
+    return abandon(s);
+  }
   // The commit point: DATA names the new generation. A crash before it leaves the old one
   // (and Open removes the new); after it, the new one (and Open removes the old).
   if (Status s = WriteDataFile(dir_, next, sync_); !s.ok()) {

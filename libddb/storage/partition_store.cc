@@ -148,12 +148,14 @@ Status WriteDataFile(const std::string& dir, uint64_t n, bool sync) {
   return sync ? SyncDir(dir) : Status::OK();
 }
 
-Status RecordDurable(leveldb::DB* db, uint64_t index, bool sync) {
+Status RecordDurable(leveldb::DB* db, const std::string& db_dir, uint64_t index, bool sync) {
+  if (sync) DDB_RETURN_IF_ERROR(SyncedLogEnv::Get()->SyncLogs(db_dir));
   leveldb::WriteBatch probe;
   probe.Put(MetaKey(kDurableIndex), EncodeMeta(index));
   leveldb::WriteOptions wo;
   wo.sync = sync;
-  return FromLevelDB(db->Write(wo, &probe));
+  DDB_RETURN_IF_ERROR(FromLevelDB(db->Write(wo, &probe)));
+  return sync ? SyncDir(db_dir) : Status::OK();
 }
 
 }  // namespace internal
@@ -288,9 +290,9 @@ Status PartitionStore::LoadMetadata() {
   DDB_ASSIGN_OR_RETURN(bool have_durable, read(kDurableIndex, &durable));
   DDB_ASSIGN_OR_RETURN(bool clean, read(kClean, &v));
   if (!clean) {
-    // Unsynced applies after the last Sync() may be partly lost (a machine crash can drop a
-    // LevelDB log LevelDB had switched away from): claim only what Sync() made durable. The
-    // Raft log still holds every entry after it and applies them again, in order.
+    // Unsynced applies after the last Sync() may be partly lost (a machine crash drops what
+    // the current LevelDB log had not synced): claim only what Sync() made durable. The Raft
+    // log still holds every entry after it and applies them again, in order.
     if (have_durable && durable < applied_index_.load()) {
       spdlog::info("partition store: not closed cleanly; applying again from index {} (was at {})",
                    durable, applied_index_.load());
@@ -418,15 +420,23 @@ Status PartitionStore::Apply(const WriteCommand& command, uint64_t index, bool s
 }
 
 Status PartitionStore::Sync() {
-  // A synced LevelDB write makes LevelDB's current log file durable, and with it every apply
-  // before it there; applies that went to a log LevelDB has since switched away from (when a
-  // memtable filled) were synced at the switch (SyncedLogEnv). No memtable flush: flushing
-  // at every Sync made small table files, whose compactions cost more than anything else
-  // in the node under a steady write load (docs/benchmarks.md).
+  // Syncing LevelDB's current log file makes every apply before it there durable; applies
+  // that went to a log LevelDB has since switched away from (when a memtable filled) were
+  // synced at the switch (SyncedLogEnv). No memtable flush: flushing at every Sync made
+  // small table files, whose compactions cost more than anything else in the node under a
+  // steady write load (docs/benchmarks.md). The log is synced before the synced write, off
+  // LevelDB's write queue, so that the loop's applies do not queue behind a long fsync.
   // May run alongside Apply (on another thread): it records only the durable index, never the
   // applied index, which each Apply writes with its data and which this could set back. The
   // index read here is of applies whose writes came before this one.
-  return RecordDurable(db().get(), applied_index_.load(), sync_);
+  std::shared_ptr<leveldb::DB> db;
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(db_mu_);
+    db = db_;
+    generation = generation_;
+  }
+  return RecordDurable(db.get(), GenerationPath(dir_, generation), applied_index_.load(), sync_);
 }
 
 }  // namespace ddb::storage

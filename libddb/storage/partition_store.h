@@ -49,10 +49,12 @@ namespace ddb::storage {
 struct StoreOptions {
   bool create_if_missing = true;
   size_t block_cache_bytes = 32 << 20;
-  // LevelDB's memtable (two while one is flushed): filled by writes only, so an idle partition
-  // holds little of it. Bigger memtables make bigger table files and fewer compactions; at 8
-  // MB, under a steady stream of 1 KB puts, compactions rewrote each item about 16 times and
-  // were the node's largest cost (docs/benchmarks.md, "Fewer, bigger table files").
+  // LevelDB's memtable (two while one is flushed). It holds what was written since the last
+  // flush, which happens when it is full (or at open): a partition written and then left idle
+  // keeps up to this much in memory. Bigger memtables make bigger table files and fewer
+  // compactions; at 8 MB, under a steady stream of 1 KB puts, compactions rewrote each item
+  // about 16 times and were the node's largest cost (docs/benchmarks.md, "Fewer, bigger
+  // table files").
   size_t write_buffer_bytes = 32 << 20;
   // Tests only: skip fsync. Never set in a daemon.
   bool TEST_no_sync = false;

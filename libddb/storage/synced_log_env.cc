@@ -1,7 +1,13 @@
 #include "libddb/storage/synced_log_env.h"
 
-#include <memory>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "libddb/core/check.h"
 #include "libddb/storage/file_util.h"
@@ -10,33 +16,79 @@
 namespace ddb::storage {
 namespace {
 
-// A write-ahead log that syncs before it is closed. LevelDB 1.23 drops the log it switches
-// away from (and the current one when the DB is deleted) without calling Close(), so the
-// sync is in the destructor too. Its failure cannot be returned there, and acknowledged
-// writes may be in the file: stop (DDB_CHECK) rather than claim them durable.
-class SyncOnCloseFile : public leveldb::WritableFile {
+leveldb::Status IOError(const std::string& what, const std::string& fname, int error) {
+  return leveldb::Status::IOError(what + " " + fname, std::strerror(error));
+}
+
+// A write-ahead log: LevelDB appends a record in pieces and then flushes it, so the pieces
+// gather in buffer_ and reach the file in one write(2) per record. LevelDB 1.23 drops a log it
+// switches away from (and the current one when the DB is deleted) without calling Close(),
+// so the destructor syncs too; its failure cannot be returned there, and acknowledged writes
+// may be in the file: stop (DDB_CHECK) rather than claim them durable.
+class SyncedLogFile : public leveldb::WritableFile {
  public:
-  SyncOnCloseFile(std::string name, leveldb::WritableFile* target) : name_(std::move(name)), target_(target) {}
-  ~SyncOnCloseFile() override {
-    if (closed_) return;
-    leveldb::Status s = target_->Sync();
-    DDB_CHECK_MSG(s.ok(), "cannot sync LevelDB log %s as it is closed: %s", name_.c_str(), s.ToString().c_str());
+  SyncedLogFile(SyncedLogEnv* env, std::string fname, int fd)
+      : env_(env), fname_(std::move(fname)), dir_(std::filesystem::path(fname_).parent_path().string()), fd_(fd) {
+    env_->Register(dir_, fd_);
+  }
+  ~SyncedLogFile() override {
+    if (fd_ < 0) return;
+    leveldb::Status s = Sync();
+    DDB_CHECK_MSG(s.ok(), "cannot sync LevelDB log %s as it is closed: %s", fname_.c_str(), s.ToString().c_str());
+    CloseFd();
   }
 
-  leveldb::Status Append(const leveldb::Slice& data) override { return target_->Append(data); }
-  leveldb::Status Flush() override { return target_->Flush(); }
-  leveldb::Status Sync() override { return target_->Sync(); }
+  leveldb::Status Append(const leveldb::Slice& data) override {
+    buffer_.append(data.data(), data.size());
+    return buffer_.size() >= (64 << 10) ? Flush() : leveldb::Status::OK();
+  }
+  leveldb::Status Flush() override {
+    const char* p = buffer_.data();
+    size_t left = buffer_.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return IOError("cannot write", fname_, errno);
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    written_ += buffer_.size();
+    buffer_.clear();
+    if (written_ - writeback_from_ >= SyncedLogEnv::kWritebackBytes) {
+      // Start writing back what is written so far, without waiting for it (a hint: an error
+      // here shows again at the next fdatasync).
+      (void)::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
+                              static_cast<off_t>(written_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
+      writeback_from_ = written_;
+    }
+    return leveldb::Status::OK();
+  }
+  leveldb::Status Sync() override {
+    leveldb::Status s = Flush();
+    if (!s.ok()) return s;
+    if (env_->DataSync(fd_) != 0) return IOError("cannot sync", fname_, errno);
+    return leveldb::Status::OK();
+  }
   leveldb::Status Close() override {
-    closed_ = true;
-    leveldb::Status s = target_->Sync();
-    leveldb::Status c = target_->Close();
-    return s.ok() ? c : s;
+    leveldb::Status s = Sync();
+    CloseFd();
+    return s;
   }
 
  private:
-  const std::string name_;
-  const std::unique_ptr<leveldb::WritableFile> target_;
-  bool closed_ = false;
+  void CloseFd() {
+    env_->Unregister(dir_, fd_);
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+  SyncedLogEnv* const env_;
+  const std::string fname_;
+  const std::string dir_;
+  int fd_;
+  std::string buffer_;
+  uint64_t written_ = 0;
+  uint64_t writeback_from_ = 0;  // written_ when writeback was last started
 };
 
 }  // namespace
@@ -48,9 +100,54 @@ SyncedLogEnv* SyncedLogEnv::Get() {
 }
 
 leveldb::Status SyncedLogEnv::NewWritableFile(const std::string& fname, leveldb::WritableFile** result) {
-  leveldb::Status s = target()->NewWritableFile(fname, result);
-  if (s.ok() && IsLevelDBLogFile(fname)) *result = new SyncOnCloseFile(fname, *result);
-  return s;
+  if (!IsLevelDBLogFile(fname)) return target()->NewWritableFile(fname, result);
+  *result = nullptr;
+  int fd = ::open(fname.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IOError("cannot create", fname, errno);
+  *result = new SyncedLogFile(this, fname, fd);
+  return leveldb::Status::OK();
+}
+
+Status SyncedLogEnv::SyncLogs(const std::string& dir) {
+  // Each fd is duplicated under the lock and synced outside it: the writer may close its
+  // log meanwhile (the duplicate keeps the file open) and never waits for this sync.
+  std::vector<int> fds;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = open_.find(dir);
+    // An open LevelDB always has a log open: none means a caller naming the wrong directory,
+    // which must not pass for durability.
+    if (it == open_.end()) return Status::IOError("no open LevelDB log in " + dir + " to sync");
+    for (int fd : it->second) {
+      int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (dup < 0) {
+        for (int d : fds) ::close(d);
+        return Status::IOError("cannot duplicate a log's descriptor in " + dir + ": " + std::strerror(errno));
+      }
+      fds.push_back(dup);
+    }
+  }
+  Status result;
+  for (int fd : fds) {
+    if (DataSync(fd) != 0 && result.ok()) {
+      result = Status::IOError("cannot sync a LevelDB log in " + dir + ": " + std::strerror(errno));
+    }
+    ::close(fd);
+  }
+  return result;
+}
+
+void SyncedLogEnv::Register(const std::string& dir, int fd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  open_[dir].insert(fd);
+}
+
+void SyncedLogEnv::Unregister(const std::string& dir, int fd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_.find(dir);
+  if (it == open_.end()) return;
+  it->second.erase(fd);
+  if (it->second.empty()) open_.erase(it);
 }
 
 }  // namespace ddb::storage

@@ -131,6 +131,32 @@ TEST_F(ReplicatedStoreTest, SyncRecordsTheDurableIndexWithoutAFlush) {
   EXPECT_EQ(**store->Get(Key("k")), MakeItem("k", "v"));
 }
 
+// The same with fsyncs (the store's logs found and synced where LevelDB writes them), in the
+// first LevelDB and in one a snapshot made.
+TEST_F(ReplicatedStoreTest, SyncedSyncFindsTheLogsOfEveryGeneration) {
+  StoreOptions o;
+  auto opened = PartitionStore::Open((base_ / "synced").string(), o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<PartitionStore> store = std::move(*opened);
+  ASSERT_TRUE(store->Apply(PutCommand("k", "v", true), 2, false).ok());
+  Status s = store->Sync();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto other = OpenWith("other", "r", "w", 9);
+  Result<std::string> snapshot = other->Snapshot();
+  ASSERT_TRUE(snapshot.ok());
+  s = store->Restore(9, *snapshot);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_TRUE(store->Apply(PutCommand("l", "v", true), 10, false).ok());
+  s = store->Sync();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  store->TEST_CloseUncleanly();
+  store.reset();
+  opened = PartitionStore::Open((base_ / "synced").string(), o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ((*opened)->applied_index(), 10u);
+  EXPECT_EQ(**(*opened)->Get(Key("r")), MakeItem("r", "w"));
+}
+
 // A store that was not closed cleanly claims only the index Sync() made durable; applying the
 // later entries again ends in the same items and the same statistics (an entry applied again
 // counts what it replaces, not the leader's deltas), whether it reached the disk or not.

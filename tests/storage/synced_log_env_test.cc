@@ -1,10 +1,14 @@
 #include "libddb/storage/synced_log_env.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <leveldb/db.h>
@@ -85,50 +89,112 @@ class RecordingEnv : public leveldb::EnvWrapper {
   std::map<std::string, LogFile> logs_;  // GUARDED_BY(mu_)
 };
 
-// Writes unsynced until LevelDB has switched logs a few times (64 KB memtables); returns the
-// log files seen.
-std::map<std::string, RecordingEnv::LogFile> WriteThroughSwitches(leveldb::Env* env, RecordingEnv* recorder,
-                                                                   const std::string& dir) {
+// Opens a LevelDB in `dir` over `env` with 64 KB memtables.
+std::unique_ptr<leveldb::DB> OpenSmall(leveldb::Env* env, const std::string& dir) {
   leveldb::Options o;
   o.create_if_missing = true;
   o.env = env;
   o.write_buffer_size = 64 << 10;
   leveldb::DB* raw = nullptr;
   EXPECT_TRUE(leveldb::DB::Open(o, dir, &raw).ok());
-  std::unique_ptr<leveldb::DB> db(raw);
-  const std::string value(1000, 'v');
-  for (int i = 0; i < 400; ++i) {
-    EXPECT_TRUE(db->Put(leveldb::WriteOptions(), "key" + std::to_string(i), value).ok());
-  }
-  db.reset();
-  return recorder->logs();
+  return std::unique_ptr<leveldb::DB>(raw);
 }
 
-// How many of `logs` were closed, each expected synced (or not) when closed.
-int ClosedLogs(const std::map<std::string, RecordingEnv::LogFile>& logs, bool synced) {
-  int closed = 0;
-  for (const auto& [name, f] : logs) {
-    if (!f.closed) continue;
-    ++closed;
-    EXPECT_EQ(f.closed_synced, synced) << name;
+// Puts keys [from, to) unsynced, 1 KB each: 400 of them switch logs a few times.
+void PutUnsynced(leveldb::DB* db, int from, int to) {
+  const std::string value(1000, 'v');
+  for (int i = from; i < to; ++i) {
+    EXPECT_TRUE(db->Put(leveldb::WriteOptions(), "key" + std::to_string(i), value).ok());
   }
-  return closed;
 }
 
 TEST(SyncedLogEnvTest, LevelDBClosesItsLogsUnsyncedOnItsOwn) {
   // The premise: without this Env, a log LevelDB switched away from was never synced.
   const std::string dir = ::ddb::testing::FreshTestDir("ddb_synced_log_plain").string();
   RecordingEnv recorder;
-  EXPECT_GE(ClosedLogs(WriteThroughSwitches(&recorder, &recorder, dir), false), 3);
+  {
+    auto db = OpenSmall(&recorder, dir);
+    PutUnsynced(db.get(), 0, 400);
+  }
+  int closed = 0;
+  for (const auto& [name, f] : recorder.logs()) {
+    if (!f.closed) continue;
+    ++closed;
+    EXPECT_FALSE(f.closed_synced) << name;
+  }
+  EXPECT_GE(closed, 3);
   fs::remove_all(dir);
 }
 
-TEST(SyncedLogEnvTest, EveryLogLevelDBSwitchesAwayFromIsSyncedFirst) {
+// Records how much of each file (by path) its last sync covered.
+class WatchedSyncedLogEnv : public SyncedLogEnv {
+ public:
+  WatchedSyncedLogEnv() : SyncedLogEnv(leveldb::Env::Default()) {}
+  int DataSync(int fd) override {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return -1;
+    std::error_code ec;
+    const fs::path path = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+    const int rc = SyncedLogEnv::DataSync(fd);
+    std::lock_guard<std::mutex> lock(mu_);
+    synced_[path.string()] = static_cast<uint64_t>(st.st_size);
+    return rc;
+  }
+  // The bytes of `path` that are surely on disk: the size at its last sync.
+  uint64_t SyncedBytes(const fs::path& path) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = synced_.find(fs::canonical(path).string());
+    return it == synced_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, uint64_t> synced_;  // GUARDED_BY(mu_)
+};
+
+// The logs in `dir`, oldest first.
+std::vector<fs::path> Logs(const std::string& dir) {
+  std::vector<fs::path> logs;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (IsLevelDBLogFile(e.path().string())) logs.push_back(e.path());
+  }
+  std::sort(logs.begin(), logs.end());
+  return logs;
+}
+
+TEST(SyncedLogEnvTest, EveryLogLevelDBSwitchesAwayFromIsSyncedWholeAndSyncLogsSyncsTheRest) {
   const std::string dir = ::ddb::testing::FreshTestDir("ddb_synced_log").string();
-  RecordingEnv recorder;
-  SyncedLogEnv env(&recorder);
-  EXPECT_GE(ClosedLogs(WriteThroughSwitches(&env, &recorder, dir), true), 3);
+  WatchedSyncedLogEnv env;
+  auto db = OpenSmall(&env, dir);
+  PutUnsynced(db.get(), 0, 400);
+  // Every log LevelDB has left (those still there: their memtables may not be flushed yet)
+  // was synced whole; the current one, written unsynced, was not.
+  std::vector<fs::path> logs = Logs(dir);
+  ASSERT_GE(logs.size(), 1u);
+  const fs::path current = logs.back();
+  for (const fs::path& log : logs) {
+    if (log == current) continue;
+    EXPECT_EQ(env.SyncedBytes(log), fs::file_size(log)) << log;
+  }
+  EXPECT_LT(env.SyncedBytes(current), fs::file_size(current));
+  // SyncLogs, from this thread, covers everything written to the open log so far.
+  ASSERT_TRUE(env.SyncLogs(dir).ok());
+  EXPECT_EQ(env.SyncedBytes(current), fs::file_size(current));
+  EXPECT_GT(fs::file_size(current), 0u);
+  // Reopened, every key is there (the logs this Env wrote read back as LevelDB's).
+  db.reset();
+  db = OpenSmall(&env, dir);
+  std::string value;
+  for (int i = 0; i < 400; ++i) {
+    ASSERT_TRUE(db->Get(leveldb::ReadOptions(), "key" + std::to_string(i), &value).ok()) << i;
+  }
+  db.reset();
   fs::remove_all(dir);
+}
+
+TEST(SyncedLogEnvTest, SyncLogsOfADirectoryWithNoOpenLogIsAnError) {
+  WatchedSyncedLogEnv env;
+  EXPECT_FALSE(env.SyncLogs("/nonexistent/dir").ok());
 }
 
 }  // namespace
