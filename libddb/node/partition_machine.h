@@ -25,6 +25,8 @@ class PartitionMachine : public replication::StateMachine {
   // One LevelDB write for all the entries.
   Status ApplyAll(const std::vector<raft::Entry>& entries) override;
   Status Sync() override { return store_->Sync(); }
+  // Gives back the memtable's memory (a partition nobody writes to for a minute).
+  Status Idle() override { return store_->FlushMemtable(); }
   replication::SnapshotReader Snapshot() override { return store_->SnapshotReader(); }
   Status Restore(const raft::SnapshotMeta& meta, ByteSource& data) override;
 

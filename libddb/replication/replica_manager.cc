@@ -538,6 +538,8 @@ void ReplicaManager::Run() {
       }
       transport_->Drain();
       CollectSnapshotFiles();
+      const auto now = Clock::now();
+      for (auto& [id, g] : groups_) MaybeIdle(id, g, now);
     }
     for (auto& fn : work) fn();
     ProcessReadys();
@@ -740,7 +742,9 @@ void ReplicaManager::FinishSync(GroupId id, Group& g, RaftLogStore::Batch* next,
   if (!wait && g.syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
   Status s = g.syncing.get();
   if (!s.ok()) {
-    spdlog::warn("group {}: not compacting, the data did not sync: {}", id, s.ToString());
+    spdlog::warn("group {}: {}: {}", id,
+                 g.sync_at == 0 ? "the state machine's idle work failed" : "not compacting, the data did not sync",
+                 s.ToString());
     return;
   }
   // The log may have moved past sync_at meanwhile (a snapshot sent or received): then there is
@@ -765,6 +769,27 @@ void ReplicaManager::MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* nex
   g.syncing = std::async(std::launch::async, [this, sm = g.sm] {
     SetThreadName("data-sync");
     Status s = sm->Sync();
+    Post([] {});  // wakes the loop
+    return s;
+  });
+}
+
+void ReplicaManager::MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::time_point now) {
+  if (g.installing) return;
+  const raft::Index applied = g.sm->AppliedIndex();
+  if (applied != g.seen_applied) {
+    g.seen_applied = applied;
+    g.applied_changed = now;
+    return;
+  }
+  if (applied == g.idled_at || now - g.applied_changed < std::chrono::milliseconds(options_.idle_ms)) return;
+  FinishSync(id, g, &pending_compactions_, /*wait=*/false);
+  if (g.syncing.valid()) return;  // one at a time, never alongside a Restore
+  g.idled_at = applied;
+  g.sync_at = 0;
+  g.syncing = std::async(std::launch::async, [this, sm = g.sm] {
+    SetThreadName("data-idle");
+    Status s = sm->Idle();
     Post([] {});  // wakes the loop
     return s;
   });

@@ -55,6 +55,9 @@ struct ManagerOptions {
   int tick_ms = 50;
   int election_ticks = 10;                          // 500 ms to 1 s before an election
   raft::Index compact_after = 10000;                // log entries kept before compacting
+  // A group that has applied nothing for this long lets its state machine give back memory
+  // (StateMachine::Idle; a partition's memtable holds up to 32 MB), once per quiet spell.
+  int idle_ms = 60000;
   // Unanswered AppendEntries per follower. One: while an append is out, new entries gather and
   // leave together when it is answered, so a busy group sends fewer, bigger appends and its
   // followers fsync and acknowledge less often (measured at 16 clients on 3 nodes: +5-10%
@@ -162,7 +165,11 @@ class ReplicaManager {
     // A Sync of the state machine running on another thread; the log is compacted at
     // `sync_at` once it succeeds (MaybeCompact). One at a time, never alongside a Restore.
     std::future<Status> syncing;
-    raft::Index sync_at = 0;
+    raft::Index sync_at = 0;  // 0 for an Idle() running in `syncing`: nothing to compact
+    // Idleness (MaybeIdle): the applied index last seen, since when, and where Idle() ran.
+    raft::Index seen_applied = 0;
+    std::chrono::steady_clock::time_point applied_changed;
+    raft::Index idled_at = 0;
   };
 
   explicit ReplicaManager(const ManagerOptions& options);
@@ -182,6 +189,8 @@ class ReplicaManager {
   // proposals and compacts the log. REQUIRES: the Ready's entries and hard state are written.
   void Apply(GroupId id, Group& g, const raft::Ready& rd);
   void MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next);
+  // Runs the state machine's Idle() once the group has applied nothing for options_.idle_ms.
+  void MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::time_point now);
   // Collects the group's Sync if it is done (or, with `wait`, once it is) and compacts the log
   // at sync_at, recording it in `next`.
   void FinishSync(GroupId id, Group& g, RaftLogStore::Batch* next, bool wait);

@@ -41,6 +41,10 @@ class StateMachine {
   // Makes durable at least everything applied before the call; the log may then be compacted
   // up to the AppliedIndex() read before the call. May run while entries are applied.
   virtual Status Sync() = 0;
+  // Called once the group has applied nothing for a while (ManagerOptions::idle_ms), on a
+  // thread of its own, never alongside Sync or Restore: the machine may give back memory it
+  // holds for writes (a partition store flushes its memtable). The default does nothing.
+  virtual Status Idle() { return Status::OK(); }
   // The applied state as it is now (at AppliedIndex()), for a follower that needs a snapshot.
   // Making the reader must be cheap; reading may take long, on another thread, while entries
   // are applied: it must still produce this moment's state. The sender reads it a chunk at a

@@ -137,6 +137,9 @@ class PartitionStore {
   // deletes of whole items, so applying a suffix twice ends in the same state). Thread-safe:
   // may run while Apply runs on another thread.
   Status Sync();
+  // Flushes the memtable into a table file, giving back its memory (StoreOptions::
+  // write_buffer_bytes). Thread-safe: may run while Apply runs on another thread.
+  Status FlushMemtable();
   // Every item and the applied index, from one consistent view, as one checksummed string
   // (format S1: "S1", the applied index as a varint, each item's key and encoded value,
   // length-prefixed, then the masked CRC-32C of everything before it).

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,6 +19,13 @@ leveldb::Status IOError(const std::string& what, const std::string& fname, int e
   return leveldb::Status::IOError(what + " " + fname, std::strerror(error));
 }
 
+// The name LevelDB was opened with, from one of its file names (it makes them as dbname + "/"
+// + name): the key SyncLogs is called with, exactly as the caller spelled it.
+std::string DatabaseName(const std::string& fname) {
+  const size_t slash = fname.rfind('/');
+  return slash == std::string::npos ? std::string(".") : fname.substr(0, slash);
+}
+
 // A write-ahead log: LevelDB appends a record in pieces and then flushes it, so the pieces
 // gather in buffer_ and reach the file in one write(2) per record. LevelDB 1.23 drops a log it
 // switches away from (and the current one when the DB is deleted) without calling Close(),
@@ -28,7 +34,7 @@ leveldb::Status IOError(const std::string& what, const std::string& fname, int e
 class SyncedLogFile : public leveldb::WritableFile {
  public:
   SyncedLogFile(SyncedLogEnv* env, std::string fname, int fd)
-      : env_(env), fname_(std::move(fname)), dir_(std::filesystem::path(fname_).parent_path().string()), fd_(fd) {
+      : env_(env), fname_(std::move(fname)), dir_(DatabaseName(fname_)), fd_(fd) {
     env_->Register(dir_, fd_);
   }
   ~SyncedLogFile() override {
@@ -48,7 +54,14 @@ class SyncedLogFile : public leveldb::WritableFile {
     while (left > 0) {
       ssize_t n = ::write(fd_, p, left);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IOError("cannot write", fname_, errno);
+      if (n < 0) {
+        // What went out stays out: a later Flush must not write it twice.
+        const int error = errno;
+        const size_t done = static_cast<size_t>(p - buffer_.data());
+        written_ += done;
+        buffer_.erase(0, done);
+        return IOError("cannot write", fname_, error);
+      }
       p += n;
       left -= static_cast<size_t>(n);
     }
@@ -99,6 +112,16 @@ SyncedLogEnv* SyncedLogEnv::Get() {
   return env;
 }
 
+leveldb::Status SyncedLogEnv::NewAppendableFile(const std::string& fname, leveldb::WritableFile** result) {
+  // Only with Options::reuse_logs, never set here: a reused log would be neither synced on
+  // close nor found by SyncLogs.
+  if (IsLevelDBLogFile(fname)) {
+    *result = nullptr;
+    return leveldb::Status::NotSupported("SyncedLogEnv does not reuse logs", fname);
+  }
+  return target()->NewAppendableFile(fname, result);
+}
+
 leveldb::Status SyncedLogEnv::NewWritableFile(const std::string& fname, leveldb::WritableFile** result) {
   if (!IsLevelDBLogFile(fname)) return target()->NewWritableFile(fname, result);
   *result = nullptr;
@@ -127,14 +150,14 @@ Status SyncedLogEnv::SyncLogs(const std::string& dir) {
       fds.push_back(dup);
     }
   }
-  Status result;
   for (int fd : fds) {
-    if (DataSync(fd) != 0 && result.ok()) {
-      result = Status::IOError("cannot sync a LevelDB log in " + dir + ": " + std::strerror(errno));
-    }
+    // A failed fdatasync is not retried: Linux reports a writeback error once per open file,
+    // so a second try (here, or LevelDB's own) would succeed over pages the kernel dropped,
+    // and the writes they held would be claimed durable. Stop instead (as PostgreSQL does).
+    DDB_CHECK_MSG(DataSync(fd) == 0, "cannot sync a LevelDB log in %s: %s", dir.c_str(), std::strerror(errno));
     ::close(fd);
   }
-  return result;
+  return Status::OK();
 }
 
 void SyncedLogEnv::Register(const std::string& dir, int fd) {

@@ -49,11 +49,15 @@ class SyncedLogEnv : public leveldb::EnvWrapper {
   explicit SyncedLogEnv(leveldb::Env* base) : EnvWrapper(base) {}
 
   leveldb::Status NewWritableFile(const std::string& fname, leveldb::WritableFile** result) override;
+  // NotSupported for logs (Options::reuse_logs must stay off).
+  leveldb::Status NewAppendableFile(const std::string& fname, leveldb::WritableFile** result) override;
 
-  // fdatasyncs every log of directory `dir` that is open now: everything written to them
-  // before the call is durable when it returns OK. IOError if none is open there (an open
-  // LevelDB always has one: the caller named the wrong directory).
-  Status SyncLogs(const std::string& dir);
+  // fdatasyncs every log that is open now of the LevelDB opened as `dbname` (spelled as it
+  // was given to DB::Open): everything written to them before the call is durable when it
+  // returns OK. IOError if none is open (an open LevelDB always has one: the caller named
+  // the wrong database). A failed fdatasync stops the process (DDB_CHECK): it must not be
+  // retried (see the .cc).
+  Status SyncLogs(const std::string& dbname);
 
   // Called by log files.
   void Register(const std::string& dir, int fd);

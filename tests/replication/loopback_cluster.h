@@ -95,6 +95,7 @@ class LoopbackCluster {
     for (auto& [peer, n] : nodes_) o.addresses[peer] = n->address;
     o.tick_ms = 20;
     o.compact_after = compact_after;
+    o.idle_ms = idle_ms_;
     o.sync = false;
     o.seed = id;
     auto m = ReplicaManager::Open(o);
@@ -105,6 +106,9 @@ class LoopbackCluster {
     ASSERT_TRUE(added.ok()) << added.ToString();
     nodes_[id]->manager = nodes_[id]->owned.get();
   }
+
+  // ManagerOptions::idle_ms of the managers started from now on.
+  void set_idle_ms(int ms) { idle_ms_ = ms; }
 
   void Stop(raft::NodeId id) {
     auto& n = nodes_[id];
@@ -177,6 +181,7 @@ class LoopbackCluster {
     return from != nodes_.end() && from->second->isolated;
   }
 
+  int idle_ms_ = 60000;
   std::filesystem::path base_;
   std::map<raft::NodeId, std::unique_ptr<Node>> nodes_;
 };

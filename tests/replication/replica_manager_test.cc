@@ -42,6 +42,15 @@ class KvMachine : public StateMachine {
     return Status::OK();
   }
   Status Sync() override { return Status::OK(); }
+  Status Idle() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++idles_;
+    return Status::OK();
+  }
+  int idles() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return idles_;
+  }
   SnapshotReader Snapshot() override {
     std::lock_guard<std::mutex> lock(mu_);
     std::string s;
@@ -108,6 +117,7 @@ class KvMachine : public StateMachine {
   raft::Index applied_ = 0;
   int restores_ = 0;
   int failures_left_ = 0, failed_restores_ = 0;
+  int idles_ = 0;
 };
 
 class ReplicaManagerTest : public ::testing::Test {
@@ -278,6 +288,39 @@ TEST_F(ReplicaManagerTest, ReplicatesLeasesAndFailsOver) {
 // leader whose log stays short (no writes). Once the old leader hears of the new term's
 // applied entry, every one of its proposals is answered as superseded, also those beyond the
 // end of the new leader's log (which no later leader can ever commit).
+// A group that stops applying lets its state machines give back memory once, after
+// idle_ms, and again only after new entries and another quiet spell.
+TEST_F(ReplicaManagerTest, AQuietGroupGoesIdleOncePerQuietSpell) {
+  cluster_.set_idle_ms(150);
+  for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id);
+  raft::NodeId leader = WaitForLeaseHolder(5s);
+  ASSERT_NE(leader, raft::kNoNode);
+  ASSERT_TRUE(ProposeSync(leader, "a=1").ok());
+  ASSERT_TRUE(WaitConverged({{"a", "1"}}));
+  auto idles = [&] {
+    std::map<raft::NodeId, int> n;
+    for (raft::NodeId id = 1; id <= 3; ++id) n[id] = sms_[id]->idles();
+    return n;
+  };
+  // Quiet now: each replica goes idle once, then stays (four times idle_ms without a change).
+  std::map<raft::NodeId, int> before;
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] {
+    before = idles();
+    std::this_thread::sleep_for(600ms);
+    if (idles() != before) return false;
+    for (const auto& [id, n] : before) {
+      if (n < 1) return false;
+    }
+    return true;
+  }));
+  ASSERT_TRUE(ProposeSync(leader, "b=2").ok());
+  std::map<raft::NodeId, int> want = before;
+  for (auto& [id, n] : want) ++n;
+  ASSERT_TRUE(LoopbackCluster::Eventually([&] { return idles() == want; }));
+  std::this_thread::sleep_for(600ms);
+  EXPECT_EQ(idles(), want);
+}
+
 TEST_F(ReplicaManagerTest, ProposalsOfADeposedLeaderAreAnswered) {
   for (raft::NodeId id = 1; id <= 3; ++id) StartManager(id);
   raft::NodeId leader = WaitForLeaseHolder(5s);

@@ -132,10 +132,10 @@ TEST_F(ReplicatedStoreTest, SyncRecordsTheDurableIndexWithoutAFlush) {
 }
 
 // The same with fsyncs (the store's logs found and synced where LevelDB writes them), in the
-// first LevelDB and in one a snapshot made.
+// first LevelDB and in one a snapshot made, the store named with a trailing slash.
 TEST_F(ReplicatedStoreTest, SyncedSyncFindsTheLogsOfEveryGeneration) {
   StoreOptions o;
-  auto opened = PartitionStore::Open((base_ / "synced").string(), o);
+  auto opened = PartitionStore::Open((base_ / "synced").string() + "/", o);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   std::unique_ptr<PartitionStore> store = std::move(*opened);
   ASSERT_TRUE(store->Apply(PutCommand("k", "v", true), 2, false).ok());
@@ -155,6 +155,16 @@ TEST_F(ReplicatedStoreTest, SyncedSyncFindsTheLogsOfEveryGeneration) {
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ((*opened)->applied_index(), 10u);
   EXPECT_EQ(**(*opened)->Get(Key("r")), MakeItem("r", "w"));
+}
+
+// An idle partition gives back its memtable: a table file holds what it held.
+TEST_F(ReplicatedStoreTest, FlushMemtableWritesATableFile) {
+  auto store = Open("a");
+  ASSERT_TRUE(store->Apply(PutCommand("k", "v", true), 2, false).ok());
+  EXPECT_EQ(TableFiles(base_ / "a"), 0u);
+  ASSERT_TRUE(store->FlushMemtable().ok());
+  EXPECT_EQ(TableFiles(base_ / "a"), 1u);
+  EXPECT_EQ(**store->Get(Key("k")), MakeItem("k", "v"));
 }
 
 // A store that was not closed cleanly claims only the index Sync() made durable; applying the
