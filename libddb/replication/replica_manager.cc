@@ -538,8 +538,15 @@ void ReplicaManager::Run() {
       }
       transport_->Drain();
       CollectSnapshotFiles();
+      // One Idle at a time on the node: groups that went quiet together (a bulk load over
+      // many tables) flush one after another, not all at once.
       const auto now = Clock::now();
-      for (auto& [id, g] : groups_) MaybeIdle(id, g, now);
+      bool idle_running = false;
+      for (auto& [id, g] : groups_) {
+        idle_running = idle_running || (g.syncing.valid() && g.sync_at == 0 &&
+                                        g.syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready);
+      }
+      for (auto& [id, g] : groups_) idle_running = MaybeIdle(id, g, now, !idle_running) || idle_running;
     }
     for (auto& fn : work) fn();
     ProcessReadys();
@@ -570,8 +577,10 @@ void ReplicaManager::ProcessReadys() {
       rd = g.raft->GetReady();
       if (rd.snapshot) {
         // A Sync must not run alongside the Restore (it records a durable index of the data
-        // being replaced). Its compaction is moot: the log now starts at the snapshot.
-        if (g.syncing.valid()) g.syncing.wait();
+        // being replaced). Its compaction is moot: the log now starts at the snapshot. An
+        // Idle (sync_at 0) may go on: it works on the data it holds, which the Restore
+        // replaces with a new store, and it may take seconds (a memtable flush).
+        if (g.syncing.valid() && g.sync_at != 0) g.syncing.wait();
         // Restoring may take long (a big partition): it runs on its own thread while the
         // loop goes on serving the other groups. Nothing of this Ready is persisted or sent
         // until the state machine holds the snapshot, and the group's core gives no other
@@ -654,6 +663,12 @@ void ReplicaManager::ProcessReadys() {
         // Snapshot the state machine now, at its applied index, and compact the log there so
         // that the metadata matches the data exactly. The data is read and sent by the
         // snapshot thread: reading a big partition must not stop the loop.
+        // An Idle in flight (a memtable flush, seconds maybe) must not stop the loop: the
+        // snapshot goes later (the leader sends it again).
+        if (g.syncing.valid() && g.sync_at == 0 &&
+            g.syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+          continue;
+        }
         FinishSync(id, g, &pending_compactions_, /*wait=*/true);  // never two Syncs at once
         SnapshotReader reader = g.sm->Snapshot();
         raft::Index at = g.sm->AppliedIndex();
@@ -774,17 +789,20 @@ void ReplicaManager::MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* nex
   });
 }
 
-void ReplicaManager::MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::time_point now) {
-  if (g.installing) return;
+bool ReplicaManager::MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::time_point now, bool may_start) {
+  if (g.installing) return false;
   const raft::Index applied = g.sm->AppliedIndex();
   if (applied != g.seen_applied) {
     g.seen_applied = applied;
     g.applied_changed = now;
-    return;
+    return false;
   }
-  if (applied == g.idled_at || now - g.applied_changed < std::chrono::milliseconds(options_.idle_ms)) return;
+  if (!may_start || applied == g.idled_at ||
+      now - g.applied_changed < std::chrono::milliseconds(options_.idle_ms)) {
+    return false;
+  }
   FinishSync(id, g, &pending_compactions_, /*wait=*/false);
-  if (g.syncing.valid()) return;  // one at a time, never alongside a Restore
+  if (g.syncing.valid()) return false;  // one job of the group's at a time
   g.idled_at = applied;
   g.sync_at = 0;
   g.syncing = std::async(std::launch::async, [this, sm = g.sm] {
@@ -793,6 +811,7 @@ void ReplicaManager::MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::
     Post([] {});  // wakes the loop
     return s;
   });
+  return true;
 }
 
 void ReplicaManager::PublishStatus() {

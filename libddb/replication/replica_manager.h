@@ -189,8 +189,9 @@ class ReplicaManager {
   // proposals and compacts the log. REQUIRES: the Ready's entries and hard state are written.
   void Apply(GroupId id, Group& g, const raft::Ready& rd);
   void MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* next);
-  // Runs the state machine's Idle() once the group has applied nothing for options_.idle_ms.
-  void MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::time_point now);
+  // Starts the state machine's Idle() (if `may_start`) once the group has applied nothing
+  // for options_.idle_ms; true if it did.
+  bool MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::time_point now, bool may_start);
   // Collects the group's Sync if it is done (or, with `wait`, once it is) and compacts the log
   // at sync_at, recording it in `next`.
   void FinishSync(GroupId id, Group& g, RaftLogStore::Batch* next, bool wait);

@@ -42,8 +42,9 @@ class StateMachine {
   // up to the AppliedIndex() read before the call. May run while entries are applied.
   virtual Status Sync() = 0;
   // Called once the group has applied nothing for a while (ManagerOptions::idle_ms), on a
-  // thread of its own, never alongside Sync or Restore: the machine may give back memory it
-  // holds for writes (a partition store flushes its memtable). The default does nothing.
+  // thread of its own, never alongside Sync (a Restore may start meanwhile: Idle must then
+  // leave the restored state alone): the machine may give back memory it holds for writes
+  // (a partition store flushes its memtable). The default does nothing.
   virtual Status Idle() { return Status::OK(); }
   // The applied state as it is now (at AppliedIndex()), for a follower that needs a snapshot.
   // Making the reader must be cheap; reading may take long, on another thread, while entries

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <regex>
 
+#include "libddb/core/check.h"
+
 namespace ddb::storage {
 
 Status SyncDir(const std::string& dir) {
@@ -17,6 +19,16 @@ Status SyncDir(const std::string& dir) {
   int error = errno;
   ::close(fd);
   if (rc != 0) return Status::IOError("cannot sync " + dir + ": " + std::strerror(error));
+  return Status::OK();
+}
+
+Status SyncDirOnce(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open " + dir + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  DDB_CHECK_MSG(rc == 0, "cannot sync directory %s: %s", dir.c_str(), std::strerror(error));
   return Status::OK();
 }
 

@@ -155,13 +155,7 @@ Status RecordDurable(leveldb::DB* db, const std::string& db_dir, uint64_t index,
   leveldb::WriteOptions wo;
   wo.sync = sync;
   DDB_RETURN_IF_ERROR(FromLevelDB(db->Write(wo, &probe)));
-  if (sync) {
-    // Not retried either (SyncLogs): a second fsync of the directory could pass over a lost
-    // name.
-    Status d = SyncDir(db_dir);
-    DDB_CHECK_MSG(d.ok(), "partition store: %s", d.ToString().c_str());
-  }
-  return Status::OK();
+  return sync ? SyncDirOnce(db_dir) : Status::OK();
 }
 
 }  // namespace internal
