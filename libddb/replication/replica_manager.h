@@ -162,8 +162,9 @@ class ReplicaManager {
     // (`restored` holds the outcome); the group gives no other Ready meanwhile.
     std::optional<raft::Ready> installing;
     std::future<Status> restored;
-    // A Sync of the state machine running on another thread; the log is compacted at
-    // `sync_at` once it succeeds (MaybeCompact). One at a time, never alongside a Restore.
+    // A Sync (or an Idle) of the state machine running on another thread; the log is
+    // compacted at `sync_at` once a Sync succeeds (MaybeCompact). One at a time; a Sync never
+    // alongside a Restore (an Idle may go on while one starts).
     std::future<Status> syncing;
     raft::Index sync_at = 0;  // 0 for an Idle() running in `syncing`: nothing to compact
     // Idleness (MaybeIdle): the applied index last seen, since when, and where Idle() ran.

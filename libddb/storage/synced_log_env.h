@@ -14,7 +14,7 @@
 // Keeping stalls off the writer: a log starts writing back every kWritebackBytes written
 // (sync_file_range, which does not wait), so the sync at a switch finds little left to
 // write; and SyncLogs, called from a thread that is not LevelDB's writer, fdatasyncs a
-// directory's open logs without entering LevelDB's write queue, so that the synced write
+// database's open logs without entering LevelDB's write queue, so that the synced write
 // that follows it has almost nothing to sync while the writer's applies queue behind it.
 //
 // The sync at a switch runs on the thread whose write made LevelDB switch logs (holding
