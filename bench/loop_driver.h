@@ -5,9 +5,6 @@
 // per request than one blocked thread per connection (no thread to wake per answer).
 #pragma once
 
-#include <sys/epoll.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <functional>
 #include <string>
@@ -16,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "bench/bench_util.h"
+#include "bench/zmq_fd_poller.h"
 #include "libddb/net/client.h"
 #include "libddb/proto/codec.h"
 
@@ -57,17 +55,11 @@ inline Figures RunLoop(const std::string& address, int connections, double secon
     conn.socket.send(zmq::message_t(), zmq::send_flags::sndmore);
     conn.socket.send(zmq::buffer(frame), zmq::send_flags::none);
   };
-  // The thread waits on the sockets' ZMQ_FDs with epoll, edge-triggered, and reads only the
-  // sockets whose fd fired, each until it has nothing more (zmq::poll asks every socket for its
-  // events, a system call each, on every wake-up: 8 of ddb-bench's 17 us of CPU per put).
-  // Every 100 ms it looks at every socket anyway (a signal a send took, an answer lost).
-  const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  for (int c = 0; c < connections; ++c) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLET;
-    ev.data.u32 = static_cast<uint32_t>(c);
-    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, conns[static_cast<size_t>(c)].socket.get(zmq::sockopt::fd), &ev);
-  }
+  // The thread waits on the sockets' ZMQ_FDs (ZmqFdPoller) and reads only those that fired:
+  // zmq::poll cost 8 of ddb-bench's 17 us of CPU per put. Every 100 ms it looks at every
+  // socket anyway (a signal a send took, an answer lost).
+  ZmqFdPoller poller;
+  for (int c = 0; c < connections; ++c) poller.Add(conns[static_cast<size_t>(c)].socket, static_cast<uint32_t>(c));
   const double process0 = ProcessCpuSeconds(), machine0 = MachineBusySeconds();
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -92,12 +84,11 @@ inline Figures RunLoop(const std::string& address, int connections, double secon
       }
     }
   };
-  std::vector<epoll_event> events(static_cast<size_t>(connections));
   auto swept = start;
   while (in_flight > 0) {
-    const int n = epoll_wait(epoll_fd, events.data(), connections, 100);
+    const std::vector<uint32_t> fired = poller.Wait(100);
     if (Clock::now() >= end) stopping = true;
-    for (int e = 0; e < n; ++e) drain(static_cast<int>(events[static_cast<size_t>(e)].data.u32));
+    for (uint32_t c : fired) drain(static_cast<int>(c));
     const auto now = Clock::now();
     if (now - swept < std::chrono::milliseconds(100)) continue;
     swept = now;
@@ -111,7 +102,6 @@ inline Figures RunLoop(const std::string& address, int connections, double secon
       }
     }
   }
-  close(epoll_fd);
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   return Summarize(latencies, elapsed, errors, ProcessCpuSeconds() - process0, MachineBusySeconds() - machine0);
 }

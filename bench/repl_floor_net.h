@@ -24,6 +24,8 @@
 
 #include <zmq.hpp>
 
+#include "bench/zmq_fd_poller.h"
+
 namespace ddb::bench::floor {
 
 [[noreturn]] inline void Die(const char* what) {
@@ -400,20 +402,14 @@ class ZmqFollowerNet : public FollowerNet {
 class ZmqClientNet : public ClientNet {
  public:
   ZmqClientNet(const std::string& leader, int clients, int io_threads) : context_(io_threads) {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    sockets_.reserve(static_cast<size_t>(clients));
     for (int c = 0; c < clients; ++c) {
       sockets_.emplace_back(context_, zmq::socket_type::dealer);
       sockets_.back().set(zmq::sockopt::linger, 0);
       sockets_.back().connect(Endpoint(leader));
-      // As ddb-bench's loop driver: epoll on the ZMQ_FDs, edge-triggered, reading only the
-      // sockets that fired (zmq::poll asks every socket for its events every time).
-      epoll_event ev{};
-      ev.events = EPOLLIN | EPOLLET;
-      ev.data.u32 = static_cast<uint32_t>(c);
-      epoll_ctl(epoll_, EPOLL_CTL_ADD, sockets_.back().get(zmq::sockopt::fd), &ev);
+      poller_.Add(sockets_.back(), static_cast<uint32_t>(c));  // as ddb-bench's loop driver
     }
   }
-  ~ZmqClientNet() override { close(epoll_); }
   void Send(size_t client, uint64_t id, const std::string& value) override {
     std::string req;
     PutU64(&req, id);
@@ -421,11 +417,9 @@ class ZmqClientNet : public ClientNet {
     sockets_[client].send(zmq::buffer(req), zmq::send_flags::none);
   }
   std::vector<size_t> Answered() override {
-    std::vector<epoll_event> events(sockets_.size());
-    const int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 100);
     std::vector<size_t> ready;
-    for (int e = 0; e < n; ++e) ready.push_back(events[static_cast<size_t>(e)].data.u32);
-    if (n <= 0) {  // quiet: look at every socket (a signal a send took)
+    for (uint32_t c : poller_.Wait(100)) ready.push_back(c);
+    if (ready.empty()) {  // quiet: look at every socket (a signal a send took)
       for (size_t c = 0; c < sockets_.size(); ++c) ready.push_back(c);
     }
     std::vector<size_t> done;
@@ -441,7 +435,7 @@ class ZmqClientNet : public ClientNet {
  private:
   zmq::context_t context_;
   std::vector<zmq::socket_t> sockets_;
-  int epoll_ = -1;
+  ZmqFdPoller poller_;  // declared after sockets_: destroyed before them
 };
 
 }  // namespace ddb::bench::floor

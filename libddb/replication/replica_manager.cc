@@ -542,10 +542,7 @@ void ReplicaManager::Run() {
       // many tables) flush one after another, not all at once.
       const auto now = Clock::now();
       bool idle_running = false;
-      for (auto& [id, g] : groups_) {
-        idle_running = idle_running || (g.syncing.valid() && g.sync_at == 0 &&
-                                        g.syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready);
-      }
+      for (auto& [id, g] : groups_) idle_running = idle_running || IdleRunning(g);
       for (auto& [id, g] : groups_) idle_running = MaybeIdle(id, g, now, !idle_running) || idle_running;
     }
     for (auto& fn : work) fn();
@@ -665,10 +662,7 @@ void ReplicaManager::ProcessReadys() {
         // snapshot thread: reading a big partition must not stop the loop.
         // An Idle in flight (a memtable flush, seconds maybe) must not stop the loop: the
         // snapshot goes later (the leader sends it again).
-        if (g.syncing.valid() && g.sync_at == 0 &&
-            g.syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-          continue;
-        }
+        if (IdleRunning(g)) continue;
         FinishSync(id, g, &pending_compactions_, /*wait=*/true);  // never two Syncs at once
         SnapshotReader reader = g.sm->Snapshot();
         raft::Index at = g.sm->AppliedIndex();
@@ -787,6 +781,11 @@ void ReplicaManager::MaybeCompact(GroupId id, Group& g, RaftLogStore::Batch* nex
     Post([] {});  // wakes the loop
     return s;
   });
+}
+
+bool ReplicaManager::IdleRunning(Group& g) {
+  return g.syncing.valid() && g.sync_at == 0 &&
+         g.syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
 }
 
 bool ReplicaManager::MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::time_point now, bool may_start) {

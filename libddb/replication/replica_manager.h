@@ -193,6 +193,8 @@ class ReplicaManager {
   // Starts the state machine's Idle() (if `may_start`) once the group has applied nothing
   // for options_.idle_ms; true if it did.
   bool MaybeIdle(GroupId id, Group& g, std::chrono::steady_clock::time_point now, bool may_start);
+  // True while the group's state machine runs an Idle() not yet finished.
+  static bool IdleRunning(Group& g);
   // Collects the group's Sync if it is done (or, with `wait`, once it is) and compacts the log
   // at sync_at, recording it in `next`.
   void FinishSync(GroupId id, Group& g, RaftLogStore::Batch* next, bool wait);
